@@ -1,0 +1,189 @@
+package io.atlas.log.file;
+
+import io.atlas.log.CorruptLogException;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Open-time check of the last segment, the only one open reads (SPEC 5). Records are read in order
+ * until one is missing or bad. What follows decides what that means:
+ * <ul>
+ * <li>nothing but zeros, or bytes holding no valid record: a torn tail (G3). It is overwritten
+ *     with zeros, so that no later open sees it again, and logged as a warning naming file and offset;</li>
+ * <li>a valid record at any later offset: corruption (G4), since appends are sequential and a torn
+ *     write leaves nothing valid behind it. Open fails with {@link CorruptLogException};</li>
+ * <li>a valid seal (trailer and index) describing exactly the records read: a sealed segment, full.
+ *     A valid seal that describes more records is corruption, because sealing forces the records first.</li>
+ * </ul>
+ */
+final class TailRecovery {
+
+    /** What the last segment holds. */
+    record Result(RecordOffsets offsets, boolean sealed) {
+    }
+
+    private static final System.Logger LOG = System.getLogger(FileLogStorage.class.getName());
+    private static final int CHUNK = 1 << 20;
+    private static final byte[] ZEROS = new byte[CHUNK];
+
+    private TailRecovery() {
+    }
+
+    static Result recover(Segment segment) throws IOException {
+        FileHandle h = segment.handle();
+        SegmentHeader header = segment.header();
+        long capacity = header.capacity();
+        long limit = Math.min(capacity, h.size());
+        ReadWindow w = new ReadWindow(h, limit, CHUNK);
+        CRC32C crc = new CRC32C();
+        int[] ends = new int[64];
+        int count = 0;
+        long pos = SegmentHeader.SIZE;
+        long seq = segment.firstSeq;
+        String problem = null;
+        while (true) {
+            long maxEnd = capacity - SegmentIndex.reservedBytes(count + 1L);
+            if (pos + RecordFormat.HEADER_SIZE > maxEnd) {
+                break;
+            }
+            int got = w.load(pos, RecordFormat.HEADER_SIZE);
+            byte[] b = w.array();
+            int at = w.index(pos);
+            if (got < RecordFormat.HEADER_SIZE) {
+                if (!RecordFormat.isZero(b, at, at + got)) {
+                    problem = "record header cut off: the file ends at offset " + (pos + got);
+                }
+                break;
+            }
+            if (RecordFormat.isZero(b, at, at + RecordFormat.HEADER_SIZE)) {
+                break;
+            }
+            problem = RecordFormat.headerProblem(b, at, pos, seq, maxEnd);
+            if (problem != null) {
+                break;
+            }
+            int length = RecordFormat.length(b, at);
+            int size = RecordFormat.HEADER_SIZE + length;
+            got = w.load(pos, size);
+            if (got < size) {
+                problem = "record of " + size + " bytes cut off: the file ends at offset " + (pos + got);
+                break;
+            }
+            b = w.array();
+            at = w.index(pos);
+            int computed = RecordFormat.checksum(crc, b, at, b, at + RecordFormat.HEADER_SIZE, length);
+            int stored = RecordFormat.storedChecksum(b, at);
+            if (computed != stored) {
+                problem = "record CRC32C mismatch (stored " + FileFormat.hex(stored) + ", computed "
+                        + FileFormat.hex(computed) + ")";
+                break;
+            }
+            if (count == ends.length) {
+                ends = Arrays.copyOf(ends, count * 2);
+            }
+            pos += size;
+            ends[count++] = (int) pos;
+            seq++;
+        }
+        RecordOffsets offsets = new RecordOffsets(ends, count);
+        String what = problem != null ? problem : "no record where seq " + seq + " would start";
+        if (count > 0 && limit == capacity) {
+            RecordOffsets sealed = sealedIndex(h, header);
+            if (sealed != null) {
+                if (sealed.count() == count && Arrays.equals(sealed.toArray(), offsets.toArray())) {
+                    return new Result(offsets, true);
+                }
+                throw FileFormat.corrupt(h.path(), pos, seq, what + ", yet the segment is sealed with "
+                        + sealed.count() + " records (seqs " + segment.firstSeq + ".."
+                        + (segment.firstSeq + sealed.count() - 1) + "), which were forced to disk before sealing");
+            }
+        }
+        long[] ahead = scanAhead(w, pos, limit, seq, capacity, crc);
+        if (ahead[0] >= 0) {
+            throw FileFormat.corrupt(h.path(), pos, seq, what + ", yet a valid record (seq " + ahead[1]
+                    + ") follows at offset " + ahead[0] + ": this is damage, not a torn write");
+        }
+        long lastNonZero = ahead[2];
+        if (lastNonZero >= pos) {
+            Segment.zero(h, pos, lastNonZero + 1);
+            h.force(false);
+            LOG.log(System.Logger.Level.WARNING, FileFormat.BACKEND + ": discarded a torn tail of " + h.path()
+                    + " at offset " + pos + " (seq " + seq + "): " + what + "; cleared " + (lastNonZero + 1 - pos)
+                    + " bytes; records " + segment.firstSeq + ".." + (seq - 1) + " of this segment are intact");
+        }
+        return new Result(offsets, false);
+    }
+
+    /** The seal of the segment, or null when it has none or a damaged one (a torn seal). */
+    private static RecordOffsets sealedIndex(FileHandle h, SegmentHeader header) throws IOException {
+        try {
+            return SegmentIndex.read(h, header, -1);
+        } catch (CorruptLogException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Looks for a valid record at any offset in {@code [from, limit)} with a seq at or above
+     * {@code seq}. Only offsets whose 16 header bytes are not all zero can start one, so zero runs are
+     * skipped with a vectorized comparison.
+     *
+     * @return {offset of the first valid record or -1, its seq, offset of the last non-zero byte or -1}
+     */
+    private static long[] scanAhead(ReadWindow w, long from, long limit, long seq, long capacity, CRC32C crc)
+            throws IOException {
+        long maxSeq = seq + capacity / RecordFormat.HEADER_SIZE;
+        long lastNonZero = -1;
+        long nextCandidate = from;
+        long q = from;
+        while (q < limit) {
+            int n = Math.min(CHUNK, w.loadFrom(q));
+            if (n <= 0) {
+                break;
+            }
+            int at = w.index(q);
+            int rel = Arrays.mismatch(w.array(), at, at + n, ZEROS, 0, n);
+            if (rel < 0) {
+                q += n;
+                continue;
+            }
+            long nonZero = q + rel;
+            lastNonZero = nonZero;
+            for (long c = Math.max(nextCandidate, nonZero - RecordFormat.HEADER_SIZE + 1); c <= nonZero; c++) {
+                long found = validRecordAt(w, c, seq, maxSeq, capacity, crc);
+                if (found >= 0) {
+                    return new long[] {c, found, lastNonZero};
+                }
+            }
+            nextCandidate = nonZero + 1;
+            q = nonZero + 1;
+        }
+        return new long[] {-1, -1, lastNonZero};
+    }
+
+    /** The seq of a valid record starting at {@code c}, or -1. */
+    private static long validRecordAt(ReadWindow w, long c, long minSeq, long maxSeq, long capacity, CRC32C crc)
+            throws IOException {
+        if (w.load(c, RecordFormat.HEADER_SIZE) < RecordFormat.HEADER_SIZE) {
+            return -1;
+        }
+        byte[] b = w.array();
+        int at = w.index(c);
+        int length = RecordFormat.length(b, at);
+        long recordSeq = RecordFormat.seq(b, at);
+        if (length < 0 || c + RecordFormat.HEADER_SIZE + (long) length > capacity - SegmentIndex.TRAILER_SIZE
+                || recordSeq < minSeq || recordSeq > maxSeq) {
+            return -1;
+        }
+        int size = RecordFormat.HEADER_SIZE + length;
+        if (w.load(c, size) < size) {
+            return -1;
+        }
+        b = w.array();
+        at = w.index(c);
+        int computed = RecordFormat.checksum(crc, b, at, b, at + RecordFormat.HEADER_SIZE, length);
+        return computed == RecordFormat.storedChecksum(b, at) ? recordSeq : -1;
+    }
+}

@@ -1,0 +1,243 @@
+package io.atlas.log.core;
+
+import io.atlas.log.Compression;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+import org.apache.commons.compress.compressors.deflate.DeflateCompressorInputStream;
+import org.apache.commons.compress.compressors.deflate.DeflateCompressorOutputStream;
+import org.apache.commons.compress.compressors.deflate.DeflateParameters;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.apache.commons.compress.compressors.snappy.SnappyCompressorInputStream;
+import org.apache.commons.compress.compressors.snappy.SnappyCompressorOutputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+
+/**
+ * The compression algorithms of decision records, behind one pair of calls. LZ4 uses lz4-java
+ * (Commons Compress' pure-Java LZ4 is far too slow); the others use Apache Commons Compress. ZSTD
+ * and XZ need optional artifacts, checked once with a message that names them.
+ *
+ * <p>Decompression always targets an array of the exact size the record header declares (bounded by
+ * the caller before allocation): output that is shorter, or that would run past it, is an error.
+ * The algorithm ids are part of the record format and never change.
+ */
+final class RecordCompression {
+
+    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+    private static final LZ4Compressor LZ4_COMPRESSOR = LZ4.fastCompressor();
+    private static final LZ4SafeDecompressor LZ4_DECOMPRESSOR = LZ4.safeDecompressor();
+    private static final int ZSTD_LEVEL = 3;
+    private static final int DEFLATE_LEVEL = 6;
+    /** XZ decoders may use at most this much memory: a 64 MiB dictionary (the largest record) plus tables. */
+    static final int XZ_MEMORY_LIMIT_KIB = 80 << 10;
+
+    /** Availability of the optional algorithms, per class loader (checked once each). */
+    private static final Map<Compression, Optional<String>> MISSING = new ConcurrentHashMap<>();
+
+    private RecordCompression() {
+    }
+
+    /** The id written in the record header. */
+    static byte id(Compression c) {
+        return switch (c) {
+            case NONE -> 0;
+            case LZ4 -> 1;
+            case SNAPPY -> 2;
+            case DEFLATE -> 3;
+            case GZIP -> 4;
+            case ZSTD -> 5;
+            case XZ -> 6;
+        };
+    }
+
+    /** The algorithm with header id {@code id}, or empty for an id this version does not know. */
+    static Optional<Compression> fromId(int id) {
+        for (Compression c : Compression.values()) {
+            if (id(c) == id) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The Maven coordinates an optional algorithm needs, or empty when it needs nothing extra. */
+    static Optional<String> artifact(Compression c) {
+        return switch (c) {
+            case ZSTD -> Optional.of("com.github.luben:zstd-jni");
+            case XZ -> Optional.of("org.tukaani:xz");
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * Why {@code c} cannot be used here, or empty when it can: an optional artifact that is absent,
+     * or present with a native library that does not load.
+     */
+    static Optional<String> unavailable(Compression c) {
+        return MISSING.computeIfAbsent(c, k -> probe(k, RecordCompression.class.getClassLoader()));
+    }
+
+    /** {@link #unavailable} against a given class loader, without caching (for tests). */
+    static Optional<String> probe(Compression c, ClassLoader loader) {
+        String probeClass = switch (c) {
+            case ZSTD -> "com.github.luben.zstd.ZstdOutputStream";
+            case XZ -> "org.tukaani.xz.XZOutputStream";
+            default -> null;
+        };
+        if (probeClass == null) {
+            return Optional.empty();
+        }
+        String name = c.propertyValue();
+        try {
+            Class.forName(probeClass, false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return Optional.of("compression " + name + " needs " + artifact(c).orElseThrow()
+                    + " on the class path (an optional dependency of io.atlas:atlas-log-core); add it, or choose another compression");
+        }
+        if (loader != RecordCompression.class.getClassLoader()) {
+            return Optional.empty();
+        }
+        try {
+            byte[] sample = new byte[64];
+            byte[] out = new byte[sample.length];
+            decompress(c, compress(c, sample, 0, sample.length), 0, -1, out);
+            return Optional.empty();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            return Optional.of("compression " + name + " is unusable: " + artifact(c).orElseThrow()
+                    + " is on the class path but failed a self-test (" + e + "); check that its native library loads on this platform");
+        }
+    }
+
+    /** Compresses {@code src[off, off+len)} into a new array. */
+    static byte[] compress(Compression c, byte[] src, int off, int len) throws IOException {
+        switch (c) {
+            case NONE:
+                return Arrays.copyOfRange(src, off, off + len);
+            case LZ4: {
+                byte[] out = new byte[LZ4_COMPRESSOR.maxCompressedLength(len)];
+                int n = LZ4_COMPRESSOR.compress(src, off, len, out, 0, out.length);
+                return Arrays.copyOf(out, n);
+            }
+            default:
+                break;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(64, len / 2));
+        try (OutputStream out = compressor(c, bytes, len)) {
+            out.write(src, off, len);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static OutputStream compressor(Compression c, OutputStream out, int len) throws IOException {
+        return switch (c) {
+            case SNAPPY -> new SnappyCompressorOutputStream(out, len,
+                    SnappyCompressorOutputStream.createParameterBuilder(SnappyCompressorInputStream.DEFAULT_BLOCK_SIZE)
+                            .tunedForSpeed().build());
+            case DEFLATE -> {
+                DeflateParameters p = new DeflateParameters();
+                p.setCompressionLevel(DEFLATE_LEVEL);
+                p.setWithZlibHeader(true);
+                yield new DeflateCompressorOutputStream(out, p);
+            }
+            case GZIP -> new GzipCompressorOutputStream(out);
+            case ZSTD -> ZstdCompressorOutputStream.builder().setOutputStream(out).setLevel(ZSTD_LEVEL).get();
+            case XZ -> Xz.compressor(out, len);
+            default -> throw new IllegalStateException("no stream compressor for " + c);
+        };
+    }
+
+    /**
+     * Decompresses {@code src[off, off+len)} into all of {@code dst}. {@code len < 0} means "to the end
+     * of {@code src}".
+     *
+     * @throws IOException if the input is not valid for the algorithm or does not decompress to
+     *                     exactly {@code dst.length} bytes
+     */
+    static void decompress(Compression c, byte[] src, int off, int len, byte[] dst) throws IOException {
+        int n = len < 0 ? src.length - off : len;
+        switch (c) {
+            case NONE:
+                if (n != dst.length) {
+                    throw new IOException("stored " + n + " bytes, expected " + dst.length);
+                }
+                System.arraycopy(src, off, dst, 0, n);
+                return;
+            case LZ4: {
+                int got;
+                try {
+                    got = LZ4_DECOMPRESSOR.decompress(src, off, n, dst, 0, dst.length);
+                } catch (RuntimeException e) {
+                    throw new IOException("lz4 data is invalid or decompresses past " + dst.length + " bytes: " + e.getMessage(), e);
+                }
+                if (got != dst.length) {
+                    throw new IOException("lz4 data decompressed to " + got + " bytes, expected " + dst.length);
+                }
+                return;
+            }
+            default:
+                break;
+        }
+        try (InputStream in = decompressor(c, new ByteArrayInputStream(src, off, n))) {
+            int pos = 0;
+            while (pos < dst.length) {
+                int r = in.read(dst, pos, dst.length - pos);
+                if (r < 0) {
+                    throw new IOException(c.propertyValue() + " data decompressed to " + pos + " bytes, expected " + dst.length);
+                }
+                pos += r;
+            }
+            if (in.read() >= 0) {
+                throw new IOException(c.propertyValue() + " data decompresses past the expected " + dst.length + " bytes");
+            }
+        } catch (RuntimeException e) {
+            throw new IOException(c.propertyValue() + " data is invalid: " + e, e);
+        }
+    }
+
+    private static InputStream decompressor(Compression c, InputStream in) throws IOException {
+        return switch (c) {
+            case SNAPPY -> new SnappyCompressorInputStream(in);
+            case DEFLATE -> {
+                DeflateParameters p = new DeflateParameters();
+                p.setWithZlibHeader(true);
+                yield new DeflateCompressorInputStream(in, p);
+            }
+            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(false).get();
+            case ZSTD -> new ZstdCompressorInputStream(in);
+            case XZ -> Xz.decompressor(in);
+            default -> throw new IllegalStateException("no stream decompressor for " + c);
+        };
+    }
+
+    /** Kept apart so that org.tukaani.xz classes load only when XZ is used. */
+    private static final class Xz {
+        private static final int PRESET = 6;
+
+        static OutputStream compressor(OutputStream out, int len) throws IOException {
+            org.tukaani.xz.LZMA2Options options = new org.tukaani.xz.LZMA2Options(PRESET);
+            // a dictionary larger than the record is wasted memory on both sides
+            int dict = Math.max(org.tukaani.xz.LZMA2Options.DICT_SIZE_MIN,
+                    Math.min(options.getDictSize(), Integer.highestOneBit(Math.max(1, len - 1)) << 1));
+            options.setDictSize(dict);
+            return org.apache.commons.compress.compressors.xz.XZCompressorOutputStream.builder()
+                    .setOutputStream(out).setLzma2Options(options).get();
+        }
+
+        static InputStream decompressor(InputStream in) throws IOException {
+            return org.apache.commons.compress.compressors.xz.XZCompressorInputStream.builder()
+                    .setInputStream(in).setDecompressConcatenated(false).setMemoryLimitKiB(XZ_MEMORY_LIMIT_KIB).get();
+        }
+    }
+}
