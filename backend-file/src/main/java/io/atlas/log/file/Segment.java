@@ -26,7 +26,7 @@ final class Segment {
     final long firstSeq;
     final long ordinal;
     private final FileIo io;
-    private FileHandle handle;               // guarded by this
+    private volatile FileHandle handle;      // written under this
     private boolean closed;                  // guarded by this
     private volatile SegmentHeader header;
     /** Record ends; always set for the tail, loaded on demand (and dropped again) for a sealed segment. */
@@ -99,7 +99,12 @@ final class Segment {
     }
 
     /** The open file; opened and its header checked on first use. */
-    synchronized FileHandle handle() throws IOException {
+    FileHandle handle() throws IOException {
+        FileHandle h = handle;
+        return h != null ? h : openHandle();
+    }
+
+    private synchronized FileHandle openHandle() throws IOException {
         if (closed) {
             throw new IllegalStateException(FileFormat.BACKEND + ": segment " + path + " is closed");
         }

@@ -5,8 +5,8 @@ import jetbrains.exodus.io.Block;
 import jetbrains.exodus.io.DataReader;
 import jetbrains.exodus.io.DataWriter;
 import jetbrains.exodus.log.AbstractBlockListener;
+import jetbrains.exodus.log.LogUtil;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -31,9 +31,11 @@ final class OwnerOnlyFiles extends AbstractBlockListener {
     private static final Set<PosixFilePermission> OWNER = EnumSet.of(
             PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
     static final String LOCK_FILE = "xd.lck";
-    static final String FILE_SUFFIX = ".xd";
 
-    private OwnerOnlyFiles() {
+    private final Path dir;
+
+    private OwnerOnlyFiles(Path dir) {
+        this.dir = dir;
     }
 
     /** Creates the directory {@code rwx------} when absent, and forces its parent so the entry survives a crash. */
@@ -66,12 +68,12 @@ final class OwnerOnlyFiles extends AbstractBlockListener {
     /** Restricts the Xodus files now in {@code dir} and every one Xodus creates from now on. */
     static void watch(EnvironmentImpl env, Path dir) throws IOException {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir,
-                p -> p.getFileName().toString().endsWith(FILE_SUFFIX) || p.getFileName().toString().equals(LOCK_FILE))) {
+                p -> LogUtil.isLogFileName(p.getFileName().toString()) || p.getFileName().toString().equals(LOCK_FILE))) {
             for (Path file : files) {
                 restrict(file);
             }
         }
-        env.getLog().addBlockListener(new OwnerOnlyFiles());
+        env.getLog().addBlockListener(new OwnerOnlyFiles(dir));
     }
 
     /** Drops the group and other permissions of {@code file}, keeping the owner's (Xodus makes full files read-only). */
@@ -94,13 +96,13 @@ final class OwnerOnlyFiles extends AbstractBlockListener {
 
     @Override
     public void blockCreated(Block block, DataReader reader, DataWriter writer) {
-        if (block instanceof File file) {
-            try {
-                restrict(file.toPath());
-            } catch (IOException e) {
-                // the write that created the file must not fail for this; the directory is owner-only anyway
-                LOG.log(System.Logger.Level.WARNING, "xodus: cannot make " + file + " owner-only: " + e.getMessage(), e);
-            }
+        // Xodus passes a placeholder block; the file, already created, is named after its address
+        Path file = dir.resolve(LogUtil.getLogFilename(block.getAddress()));
+        try {
+            restrict(file);
+        } catch (IOException e) {
+            // the write that created the file must not fail for this; the directory is owner-only anyway
+            LOG.log(System.Logger.Level.WARNING, "xodus: cannot make " + file + " owner-only: " + e.getMessage(), e);
         }
     }
 }

@@ -64,8 +64,13 @@ final class BackendSelector {
 
     /** A provider that failed to load or to describe itself. */
     record Failure(String description, Throwable cause) {
+        /** The description, the error and its causes: a broken constructor's message is in the cause. */
         String describe() {
-            return description + ": " + cause;
+            StringBuilder b = new StringBuilder(description).append(": ").append(cause);
+            for (Throwable c = cause.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                b.append(", caused by ").append(c);
+            }
+            return b.toString();
         }
     }
 

@@ -104,6 +104,12 @@ final class Kit {
         return seed;
     }
 
+    /** Logs what a randomized run did, so a run that refused nearly everything is noticed. */
+    static void logRun(String backend, long seed, int steps, int accepted, int refused) {
+        LOG.log(System.Logger.Level.INFO, "[" + backend + "] random run seed=" + seed + ": " + steps + " steps, "
+                + accepted + " mutations accepted and " + refused + " refused by both the backend and the model");
+    }
+
     /** Operations per randomized sequence: {@link #ITERATIONS_PROPERTY}, else {@link #DEFAULT_ITERATIONS}. */
     static int iterations() {
         String given = System.getProperty(ITERATIONS_PROPERTY);

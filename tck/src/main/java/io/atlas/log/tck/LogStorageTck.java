@@ -874,6 +874,8 @@ public abstract class LogStorageTck {
         private long cutPoint = -1;
         private final List<String> metaKeys = List.of("view", "vote", "epoch", "a", "A", "..");
         private final List<String> trace = new ArrayList<>();
+        private int accepted;
+        private int refused;
 
         RandomRun(long seed) throws IOException {
             this.seed = seed;
@@ -890,6 +892,7 @@ public abstract class LogStorageTck {
                 step(step);
                 compare(step);
             }
+            Kit.logRun(backend, seed, steps, accepted, refused);
         }
 
         private void step(int step) throws IOException {
@@ -1000,11 +1003,13 @@ public abstract class LogStorageTck {
                 if (expected.getClass() != e.getClass()) {
                     throw new AssertionError(where(step, "'" + what + "' threw " + e + " where the model threw " + expected), e);
                 }
+                refused++;
                 return;
             }
             if (expected != null) {
                 fail(where(step, "the backend accepted '" + what + "' which the model refused with " + expected));
             }
+            accepted++;
         }
 
         private void compare(int step) throws IOException {

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,6 +57,47 @@ class BrokenBackendsTest {
         protected StorageProvider provider() {
             return BrokenBackends.provider("broken-meta", BrokenBackends.LosesMetadataOnReopen::new);
         }
+    }
+
+    static final class DropsLastRecordThroughCoreKit extends PersistentLogTck {
+        @Override
+        protected StorageProvider provider() {
+            return BrokenBackends.provider("broken-drops-last", BrokenBackends.DropsLastRecordOfBatch::new);
+        }
+    }
+
+    static final class ForgetsPrefixTruncationThroughCoreKit extends PersistentLogTck {
+        @Override
+        protected StorageProvider provider() {
+            return BrokenBackends.provider("broken-prefix", BrokenBackends.ForgetsPrefixTruncationOnReopen::new);
+        }
+    }
+
+    static final class LosesMetadataThroughCoreKit extends PersistentLogTck {
+        @Override
+        protected StorageProvider provider() {
+            return BrokenBackends.provider("broken-meta", BrokenBackends.LosesMetadataOnReopen::new);
+        }
+    }
+
+    @Test
+    void droppedRecordsBreakG2EndToEnd() {
+        assertBreaks(DropsLastRecordThroughCoreKit.class, "broken-drops-last", Set.of(
+                "g2_storeDecisionsStoresOneBatch", "g2_recoverReturnsLastCheckpointAndDecisionsAfterIt",
+                "g2_readersSeeContiguousDecisionsWhileWriterStores", "g4_verifyChecksEveryRecord",
+                "g2_randomOperationsMatchTheMemoryModel"));
+    }
+
+    @Test
+    void prefixTruncationLostOnReopenBreaksG6EndToEnd() {
+        assertBreaks(ForgetsPrefixTruncationThroughCoreKit.class, "broken-prefix", Set.of(
+                "g6_compactLogUpToDropsDecisions", "g6_onCheckpointCompactionKeepsRetainedDecisions"));
+    }
+
+    @Test
+    void metadataLostOnReopenBreaksG5EndToEnd() {
+        assertBreaks(LosesMetadataThroughCoreKit.class, "broken-meta", Set.of(
+                "g5_metadataIsReplacedAndSurvivesReopen", "g5_configurationIsReplacedAndSurvivesReopen"));
     }
 
     @Test
@@ -122,6 +162,11 @@ class BrokenBackendsTest {
             assertTrue(e.getValue() instanceof AssertionError, kit.getSimpleName() + ": " + e.getKey()
                     + " must fail by an assertion that names the guarantee, not by " + e.getValue());
         }
-        assertEquals(Set.of(), run.skipped, kit.getSimpleName() + ": nothing is skipped for this backend; " + run);
+        Set<String> skippable = LogStorageTck.class.isAssignableFrom(kit) ? Set.of()
+                // memory is not DURABLE; a provider made by a factory method is neither registered with
+                // ServiceLoader nor creatable in a child JVM
+                : Set.of("g1_anotherProcessReadsWhatWasStored", "g7_secondOpenFromAnotherProcessIsRefused",
+                        "api_backendSelectedByNameFromProperties");
+        assertTrue(skippable.containsAll(run.skipped), kit.getSimpleName() + ": only " + skippable + " may be skipped; " + run);
     }
 }

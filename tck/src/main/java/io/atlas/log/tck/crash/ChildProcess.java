@@ -101,9 +101,13 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** SIGKILLs the child, waits for it to die and for its last output to be read. */
+    /**
+     * SIGKILLs the child, waits for it to die and for its last output to be read. Goes through the
+     * {@link ProcessHandle}: {@code Process.destroyForcibly()} also closes our end of the pipe, which
+     * would lose the lines the child wrote just before it died.
+     */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         awaitExit(30_000);
     }
 
@@ -153,10 +157,15 @@ final class ChildProcess implements AutoCloseable {
         return stderr;
     }
 
+    /** Kills the child if it still runs; an interrupt is passed on, the child being SIGKILLed anyway. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
-            kill();
+            try {
+                kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -249,7 +249,7 @@ final class CrashVerifier {
                 if (!removedAfter(w)) {
                     required++;
                     if (!observed.decisions().containsKey(seq)) {
-                        violations.add("G1: acknowledged decision " + seq + " (" + w + ", " + policyText(w)
+                        violations.add("G1: acknowledged decision " + seq + " (" + w + policyText(w)
                                 + ") is missing after the " + fault + "; the log holds "
                                 + LogSnapshot.range(observed.decisions()));
                     }
@@ -436,7 +436,7 @@ final class CrashVerifier {
     }
 
     private String policyText(Attempt a) {
-        return a.baseline ? "verified before" : "sync policy " + history.policy(a.life);
+        return a.baseline ? "" : ", sync policy " + history.policy(a.life);
     }
 
     private static boolean observedIs(LogSnapshot observed, long seq, long id) {

@@ -1,0 +1,114 @@
+package io.atlas.log.file;
+
+import io.atlas.log.spi.LogRecord;
+import io.atlas.log.spi.LogStorage;
+import io.atlas.log.spi.StorageConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * A measurement, not a test: appends 20,000 records of 1 KiB with a sync per record, then in batches
+ * of 100 with a sync per batch, on the file system of the given directory (default: a folder under
+ * /work). Three interleaved rounds; prints each round and the medians (SPEC 5a's method).
+ *
+ * <pre>java -cp target/classes:target/test-classes:SPI_JAR io.atlas.log.file.FileLogBenchmark [DIR]</pre>
+ */
+public final class FileLogBenchmark {
+
+    private static final int RECORDS = 20_000;
+    private static final int SIZE = 1024;
+    private static final int BATCH = 100;
+    private static final int ROUNDS = 3;
+
+    private FileLogBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path base = Path.of(args.length > 0 ? args[0] : "/work/atlas-file-bench");
+        Files.createDirectories(base);
+        byte[][] payloads = new byte[RECORDS + 1][];
+        SplittableRandom r = new SplittableRandom(42);
+        for (int i = 0; i < payloads.length; i++) {
+            payloads[i] = new byte[SIZE];
+            r.nextBytes(payloads[i]);
+        }
+        List<double[]> single = new ArrayList<>();
+        List<double[]> batched = new ArrayList<>();
+        for (int round = 1; round <= ROUNDS; round++) {
+            double[] a = run(base.resolve("single-" + round), payloads, 1);
+            double[] b = run(base.resolve("batch-" + round), payloads, BATCH);
+            single.add(a);
+            batched.add(b);
+            System.out.printf("round %d: sync per record %,.0f rec/s, sync p50 %.0f us, p99 %.0f us, mean %.0f us, "
+                    + "append mean %.1f us | batches of %d %,.0f rec/s, sync p50 %.0f us, p99 %.0f us, mean %.0f us, "
+                    + "append mean %.1f us%n", round, a[0], a[1], a[2], a[3], a[4], BATCH, b[0], b[1], b[2], b[3], b[4]);
+        }
+        double[] a = median(single);
+        double[] b = median(batched);
+        System.out.printf("median: sync per record %,.0f rec/s, sync p50 %.0f us, p99 %.0f us | "
+                + "batches of %d %,.0f rec/s, sync p50 %.0f us, p99 %.0f us%n", a[0], a[1], a[2], BATCH, b[0], b[1], b[2]);
+        deleteTree(base);
+    }
+
+    /** {rec/s, p50 sync us, p99 sync us, mean sync us, mean append us}. */
+    private static double[] run(Path dir, byte[][] payloads, int batch) throws IOException {
+        deleteTree(dir);
+        long[] syncNanos = new long[RECORDS / batch];
+        long appendNanos = 0;
+        long elapsed;
+        try (LogStorage s = new FileStorageProvider().open(new StorageConfig(dir, 64L << 20))) {
+            s.append(List.of(new LogRecord(0, payloads[0]))); // creates (preallocates) the segment outside the timing
+            s.sync();
+            long start = System.nanoTime();
+            List<LogRecord> records = new ArrayList<>(batch);
+            for (int i = 0; i < RECORDS / batch; i++) {
+                records.clear();
+                for (int k = 0; k < batch; k++) {
+                    long seq = 1L + (long) i * batch + k;
+                    records.add(new LogRecord(seq, payloads[(int) seq]));
+                }
+                long a = System.nanoTime();
+                s.append(records);
+                long t = System.nanoTime();
+                s.sync();
+                syncNanos[i] = System.nanoTime() - t;
+                appendNanos += t - a;
+            }
+            elapsed = System.nanoTime() - start;
+        }
+        deleteTree(dir);
+        double meanSync = Arrays.stream(syncNanos).average().orElse(0) / 1e3;
+        Arrays.sort(syncNanos);
+        return new double[] {RECORDS / (elapsed / 1e9), syncNanos[syncNanos.length / 2] / 1e3,
+                syncNanos[(int) (syncNanos.length * 0.99)] / 1e3, meanSync, appendNanos / 1e3 / syncNanos.length};
+    }
+
+    private static double[] median(List<double[]> rounds) {
+        double[] m = new double[rounds.get(0).length];
+        for (int i = 0; i < m.length; i++) {
+            final int k = i;
+            double[] v = rounds.stream().mapToDouble(x -> x[k]).sorted().toArray();
+            m[i] = v[v.length / 2];
+        }
+        return m;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
