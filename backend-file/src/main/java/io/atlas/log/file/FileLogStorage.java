@@ -446,15 +446,8 @@ final class FileLogStorage implements LogStorage {
                 if (a > b) {
                     continue;
                 }
-                // A sealed segment read from its start needs no index: every record is checked anyway.
-                RecordOffsets offsets = s.offsets();
-                if (offsets == null && a != s.firstSeq) {
-                    offsets = offsetsOf(s, r);
-                }
-                int start = offsets == null ? SegmentHeader.SIZE : offsets.start((int) (a - s.firstSeq));
-                long maxEnd = offsets == null ? SegmentIndex.trailerOffset(s.header())
-                        : offsets.end((int) (b - s.firstSeq));
-                s.scan(start, a, b, maxEnd, visitor);
+                // The index is checked too, so that a full scan is a full verification (G4).
+                s.scan(offsetsOf(s, r), a, b, visitor);
             }
         } finally {
             l.unlock();

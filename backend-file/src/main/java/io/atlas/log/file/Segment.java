@@ -191,14 +191,18 @@ final class Segment {
     }
 
     /**
-     * Visits records {@code fromSeq..toSeq}, the first starting at {@code startOffset}, none ending
-     * past {@code maxEnd}. Each is checked; a bad one throws {@link io.atlas.log.CorruptLogException}.
+     * Visits records {@code fromSeq..toSeq}, located by {@code offsets}. Each record is checked
+     * against its CRC and against the index; a bad one throws {@link io.atlas.log.CorruptLogException}.
      */
-    void scan(int startOffset, long fromSeq, long toSeq, long maxEnd, RecordVisitor visitor) throws IOException {
+    void scan(RecordOffsets offsets, long fromSeq, long toSeq, RecordVisitor visitor) throws IOException {
+        int firstIndex = (int) (fromSeq - firstSeq);
+        int lastIndex = (int) (toSeq - firstSeq);
+        long maxEnd = offsets.end(lastIndex);
         ReadWindow w = new ReadWindow(handle(), maxEnd, SCAN_CHUNK);
         CRC32C crc = new CRC32C();
-        long pos = startOffset;
-        for (long seq = fromSeq; seq <= toSeq; seq++) {
+        long pos = offsets.start(firstIndex);
+        for (int i = firstIndex; i <= lastIndex; i++) {
+            long seq = firstSeq + i;
             int got = w.load(pos, RecordFormat.HEADER_SIZE);
             if (got < RecordFormat.HEADER_SIZE) {
                 throw FileFormat.corrupt(path, pos, seq, "record header cut off at offset " + (pos + got));
@@ -206,6 +210,10 @@ final class Segment {
             checkHeader(w.array(), w.index(pos), pos, seq, maxEnd);
             int length = RecordFormat.length(w.array(), w.index(pos));
             int size = RecordFormat.HEADER_SIZE + length;
+            if (pos + size != offsets.end(i)) {
+                throw FileFormat.corrupt(path, pos, seq, "record length " + length + ", but the index says the record "
+                        + "ends at offset " + offsets.end(i));
+            }
             if (w.load(pos, size) < size) {
                 throw FileFormat.corrupt(path, pos, seq, "record cut off: the file ends inside it");
             }

@@ -97,6 +97,24 @@ class CorruptionTest {
     }
 
     @Test
+    void g4_damagedIndexOfASealedSegmentIsFoundByAFullScan() throws IOException {
+        try (LogStorage s = open(dir)) {
+            fill(s, 0, 300);
+        }
+        Path sealed = segmentFiles(dir).get(1);
+        long indexOffset;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sealed.toFile(), "r")) {
+            f.seek(Fixtures.SEGMENT - SegmentIndex.TRAILER_SIZE + 20);
+            indexOffset = f.readInt();
+        }
+        Fixtures.flipByte(sealed, indexOffset + 6);
+        try (LogStorage s = open(dir)) {
+            CorruptLogException e = assertThrows(CorruptLogException.class, () -> s.scan(0, 299, (q, b) -> { }));
+            assertTrue(e.getMessage().contains(sealed.toString()) && e.getMessage().contains("index"), e.getMessage());
+        }
+    }
+
+    @Test
     void g4_missingMiddleSegmentFailsOpen() throws IOException {
         try (LogStorage s = open(dir)) {
             fill(s, 0, 300);

@@ -107,6 +107,57 @@ class TornTailTest {
         assertRecoveredTo98AndWarned(tail, at[1]);
     }
 
+    /**
+     * Seeded: cuts the unsynced part of the tail at random offsets, as zeros, as a shorter file or as
+     * garbage, and checks that open keeps every synced record and exactly the records wholly before
+     * the cut. Replay with {@code -Datlas.file.seed=...}.
+     */
+    @Test
+    void g3_randomTearsAfterTheLastSyncKeepEverySyncedRecord() throws IOException {
+        String given = System.getProperty("atlas.file.seed");
+        long seed = given != null ? Long.parseLong(given) : new java.util.SplittableRandom().nextLong();
+        System.out.println("g3_randomTearsAfterTheLastSyncKeepEverySyncedRecord seed=" + seed
+                + " (replay with -Datlas.file.seed=" + seed + ")");
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        for (int round = 0; round < 25; round++) {
+            Path d = dir.resolve("round-" + round);
+            long synced = 20 + rnd.nextInt(60);
+            long written = synced + 1 + rnd.nextInt(8);
+            try (LogStorage s = open(d)) {
+                fill(s, 0, (int) synced + 1);
+                s.append(records(synced + 1, (int) (written - synced)));
+            }
+            Path tail = lastSegment(d);
+            long first = Fixtures.firstSeqOf(tail);
+            long from = offsetOf(tail, first, Math.max(first, synced + 1));
+            long end = offsetOf(tail, first, written + 1);
+            long cut = from + rnd.nextLong(end - from + 1);
+            long expectedLast = first - 1;
+            for (long seq = first; seq <= written && offsetOf(tail, first, seq + 1) <= cut; seq++) {
+                expectedLast = seq;
+            }
+            int mode = rnd.nextInt(3);
+            switch (mode) {
+                case 0 -> Fixtures.write(tail, cut, new byte[(int) (end - cut)]);
+                case 1 -> Fixtures.truncate(tail, cut);
+                default -> {
+                    Fixtures.write(tail, cut, new byte[(int) (end - cut)]);
+                    byte[] garbage = new byte[1 + rnd.nextInt(40)];
+                    rnd.nextBytes(garbage);
+                    Fixtures.write(tail, cut, garbage);
+                }
+            }
+            String where = "seed " + seed + " round " + round + " mode " + mode + " cut " + cut;
+            try (LogStorage s = open(d)) {
+                assertTrue(s.lastSeq() >= synced, where + ": synced records survive");
+                assertEquals(expectedLast, s.lastSeq(), where + ": exactly the records wholly before the tear are kept");
+                for (long seq = 0; seq <= s.lastSeq(); seq++) {
+                    assertArrayEquals(data(seq), s.read(seq).orElseThrow(), where + ": record " + seq);
+                }
+            }
+        }
+    }
+
     @Test
     void g3_tornSealIsDiscardedAndTheSegmentStaysTheTail() throws IOException {
         try (LogStorage s = open(dir)) {

@@ -339,7 +339,10 @@ final class LmdbEnvironment {
         }
     }
 
-    /** lmdbjava's (unchecked) exception as this project's: corruption as such, the rest as I/O failures. */
+    /**
+     * lmdbjava's (unchecked) exception as this project's: the I/O failure to throw, or, when LMDB
+     * reports a damaged store, a {@link CorruptLogException} thrown from here.
+     */
     private IOException translate(String what, LmdbException e) {
         if (e instanceof LmdbNativeException.PageCorruptedException
                 || e instanceof LmdbNativeException.PageNotFoundException

@@ -13,7 +13,6 @@ import org.lmdbjava.Txn;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,11 +71,11 @@ final class LmdbLogStorage implements LogStorage {
     }
 
     static LmdbLogStorage open(Path directory, LmdbOptions options) throws IOException {
-        boolean existed = Files.exists(directory.resolve(LmdbLayout.DATA_FILE));
         LmdbEnvironment env = LmdbEnvironment.open(directory, options);
         try {
             Databases dbs = env.write("open", txn -> openDatabases(env, txn));
-            if (dbs.created() || !existed) {
+            if (dbs.created()) {
+                // the layout and format version of a new store, and data.mdb's directory entry
                 env.sync();
                 env.syncDirectory();
             }

@@ -2,6 +2,7 @@ package io.atlas.log.lmdb;
 
 import io.atlas.log.IncompatibleLogException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
@@ -17,6 +18,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -118,6 +125,73 @@ class LmdbLogStorageTest {
             assertArrayEquals(LmdbTesting.bytes(4, 7, 200_000), s.readCheckpoint(7).orElseThrow());
             s.append(LmdbTesting.records(n, 100, 1000, 3));
             assertAllStored(s, 0, n + 100, 1000, 3);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void g2_readersOnOtherThreadsKeepReadingWhileTheMapGrows() throws Exception {
+        int n = 4000;
+        try (LmdbLogStorage s = LmdbTesting.open(tmp.resolve("log"), TINY_MAP)) {
+            s.append(LmdbTesting.records(0, 1, 1000, 8));
+            AtomicBoolean done = new AtomicBoolean();
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<Long>> readers = new ArrayList<>();
+                for (int r = 0; r < 2; r++) {
+                    int reader = r;
+                    readers.add(pool.submit(() -> {
+                        long reads = 0;
+                        SplittableRandom rnd = new SplittableRandom(reader);
+                        while (!done.get()) {
+                            long last = s.lastSeq();
+                            long seq = rnd.nextLong(last + 1);
+                            assertArrayEquals(LmdbTesting.bytes(8, seq, 1000), s.read(seq).orElse(null), "read(" + seq + ")");
+                            long[] next = {Math.max(0, last - 40)};
+                            s.scan(next[0], last, (q, data) -> assertEquals(next[0]++, q, "scan order"));
+                            assertEquals(last + 1, next[0], "scan must reach lastSeq() read before it");
+                            reads++;
+                        }
+                        return reads;
+                    }));
+                }
+                Future<?> writer = pool.submit(() -> {
+                    try {
+                        for (int seq = 1; seq < n; seq += 20) {
+                            s.append(LmdbTesting.records(seq, Math.min(20, n - seq), 1000, 8));
+                            s.sync();
+                        }
+                    } finally {
+                        done.set(true);
+                    }
+                    return null;
+                });
+                writer.get(100, TimeUnit.SECONDS);
+                for (Future<Long> r : readers) {
+                    r.get(100, TimeUnit.SECONDS);
+                }
+            } finally {
+                done.set(true);
+                pool.shutdownNow();
+            }
+            assertTrue(s.mapSize() >= 4L << 20, "the map must have grown several times, map is " + s.mapSize());
+            assertAllStored(s, 0, n, 1000, 8);
+        }
+    }
+
+    @Test
+    void scanVisitorMayAppendEvenWhenTheMapMustGrow() throws IOException {
+        try (LmdbLogStorage s = LmdbTesting.open(tmp.resolve("log"), TINY_MAP)) {
+            s.append(LmdbTesting.records(0, 10, 1000, 9));
+            long[] appended = {10};
+            // a visitor runs outside any transaction, so the growth its appends need cannot deadlock
+            s.scan(0, 9, (seq, data) -> {
+                s.append(LmdbTesting.records(appended[0], 100, 1000, 9));
+                appended[0] += 100;
+            });
+            assertEquals(1010, appended[0]);
+            assertTrue(s.mapSize() > 64L << 10, "the appends from the visitor must have grown the map");
+            assertAllStored(s, 0, 1010, 1000, 9);
         }
     }
 

@@ -23,9 +23,13 @@ import jetbrains.exodus.env.Store;
 import jetbrains.exodus.env.StoreConfig;
 import jetbrains.exodus.env.Transaction;
 import jetbrains.exodus.env.TransactionalComputable;
+import jetbrains.exodus.io.DataWriter;
+import jetbrains.exodus.io.FileDataWriter;
 import jetbrains.exodus.log.DataCorruptionException;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -490,10 +494,38 @@ final class XodusLogStorage implements LogStorage {
             return;
         }
         closed = true;
+        DataWriter writer = env.getLog().getConfig().getWriter();
         try {
             env.close();
         } catch (Exception e) {
             throw storageError("close", directory, e);
+        }
+        closeDirectoryChannel(writer);
+    }
+
+    /**
+     * Works around a descriptor leak in Xodus 2.0.1: {@code FileDataWriter} opens a channel on the
+     * directory (for directory fsyncs) when it is created and closes it only in {@code closeImpl()},
+     * which {@code close()} skips while no {@code .xd} file is open for writing: after an open without
+     * writes, or right after a file filled up. The channel then stays open until garbage collection (and
+     * keeps, for example, the file system from being unmounted). Closing a closed channel does nothing.
+     */
+    private void closeDirectoryChannel(DataWriter writer) throws IOException {
+        if (!(writer instanceof FileDataWriter)) {
+            return;
+        }
+        Object channel;
+        try {
+            Field field = FileDataWriter.class.getDeclaredField("dirChannel");
+            field.setAccessible(true);
+            channel = field.get(writer);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "xodus: cannot reach FileDataWriter.dirChannel of " + directory
+                    + " (another Xodus version?); it is closed by garbage collection", e);
+            return;
+        }
+        if (channel instanceof FileChannel ch) {
+            ch.close();
         }
     }
 

@@ -104,9 +104,17 @@ final class XodusOptions {
             EnvironmentConfig.CIPHER_BASIC_IV, "encryption is not supported: a log whose key is lost or changed cannot be read;"
                     + " encrypt the file system instead");
 
-    /** Xodus settings with their default values, which also give each setting's type. */
-    private static final Map<String, Object> XODUS_SETTINGS =
-            Collections.unmodifiableMap(new TreeMap<>(new EnvironmentConfig(ConfigurationStrategy.IGNORE).getSettings()));
+    /**
+     * Xodus settings with their default values, which also give each setting's type; settings without a
+     * default ({@code exodus.log.lockID}) are strings.
+     */
+    private static final Map<String, Object> XODUS_SETTINGS;
+
+    static {
+        Map<String, Object> m = new TreeMap<>(new EnvironmentConfig(ConfigurationStrategy.IGNORE).getSettings());
+        m.putIfAbsent(EnvironmentConfig.LOG_LOCK_ID, "");
+        XODUS_SETTINGS = Collections.unmodifiableMap(m);
+    }
 
     private final EnvironmentConfig environmentConfig;
     private final int chunkSize;

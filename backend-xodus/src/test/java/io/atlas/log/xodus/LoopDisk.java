@@ -99,18 +99,45 @@ final class LoopDisk implements AutoCloseable {
 
     private void unmount() throws IOException, InterruptedException {
         if (mounted) {
-            run("umount", mountPoint.toString());
+            try {
+                run("umount", mountPoint.toString());
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + "; this JVM has open there: " + openFilesUnder(mountPoint), e);
+            }
             mounted = false;
         }
     }
 
+    /** Files under {@code dir} that this JVM holds open (for the message of a failed unmount). */
+    private static List<String> openFilesUnder(Path dir) throws IOException {
+        List<String> open = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(dir)) {
+                        open.add(target.toString());
+                    }
+                } catch (IOException gone) {
+                    // the descriptor closed while listing: not open any more
+                }
+            }
+        }
+        return open;
+    }
+
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
-            unmount();
-        } finally {
-            run("losetup", "-d", device);
-            Files.deleteIfExists(image);
+            try {
+                unmount();
+            } finally {
+                run("losetup", "-d", device);
+                Files.deleteIfExists(image);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while releasing " + device);
         }
     }
 

@@ -1,17 +1,11 @@
 package io.atlas.log.xodus;
 
-import io.atlas.log.Decision;
-import io.atlas.log.PersistentLog;
-import io.atlas.log.PersistentLogConfig;
-import io.atlas.log.SeqNo;
-import io.atlas.log.core.PersistentLogs;
 import io.atlas.log.spi.LogRecord;
 import io.atlas.log.spi.LogStorage;
 import io.atlas.log.spi.StorageConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,15 +14,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The programs that tests run in a child JVM (so that it can be killed, or so that its class path can
- * be chosen). Prints one line per step to stdout; the parent reads them.
+ * The program that tests run in a child JVM, so that it can be killed. Prints one line per step to
+ * stdout; the parent reads them.
  *
  * <ul>
  *   <li>{@code append DIR COUNT sync|nosync}: appends records 0.. of {@link #SIZE} bytes one per
  *       batch, printing {@code acked SEQ} after each (after its {@code sync()} when {@code sync}), then
  *       {@code done}, then waits to be killed.</li>
- *   <li>{@code open-default DIR}: opens a byte log with {@link PersistentLogs#openBytes} without naming a
- *       backend, stores and reads back decision 1, prints {@code stored}.</li>
  * </ul>
  */
 public final class XodusChild {
@@ -41,7 +33,6 @@ public final class XodusChild {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "append" -> append(Path.of(args[1]), Integer.parseInt(args[2]), args[3].equals("sync"));
-            case "open-default" -> openDefault(Path.of(args[1]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -61,14 +52,6 @@ public final class XodusChild {
         System.out.println("done");
         System.out.flush();
         Thread.sleep(TimeUnit.MINUTES.toMillis(10));
-    }
-
-    private static void openDefault(Path dir) {
-        try (PersistentLog<byte[], byte[], byte[]> log = PersistentLogs.openBytes(PersistentLogConfig.builder(dir).build())) {
-            log.storeDecision(Decision.of(SeqNo.of(1), "one".getBytes(StandardCharsets.UTF_8)));
-            byte[] back = log.retrieveDecision(SeqNo.of(1)).orElseThrow().payload();
-            System.out.println(new String(back, StandardCharsets.UTF_8).equals("one") ? "stored" : "wrong bytes");
-        }
     }
 
     /** Starts {@code XodusChild} with {@code args} on {@code classPath}, stderr to {@code stderrFile}. */
@@ -93,7 +76,7 @@ public final class XodusChild {
         return List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator));
     }
 
-    /** Reads lines from the child until one starts with {@code prefix} and satisfies the count; returns the lines read. */
+    /** Reads up to {@code lines} lines from the child (fewer if it ends first). */
     static List<String> readLines(InputStream in, int lines) throws IOException {
         List<String> read = new ArrayList<>();
         StringBuilder line = new StringBuilder();

@@ -72,8 +72,10 @@ class XodusClassPathTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".xd")), "Xodus files in " + dir);
         }
-        // no SLF4J provider on this class path: SLF4J says so once on stderr and drops Xodus' logging
-        System.out.println("stderr of a program with core and xodus only:\n" + run.stderr.strip());
+        // no SLF4J provider on this class path: SLF4J says so on stderr and drops Xodus' logging; nothing else may be there
+        for (String line : run.stderr.strip().lines().toList()) {
+            assertTrue(line.isBlank() || line.startsWith("SLF4J("), "unexpected stderr line: " + line + "; stderr: " + run.stderr);
+        }
     }
 
     @Test

@@ -16,6 +16,7 @@ import jetbrains.exodus.env.EnvironmentConfig;
 import jetbrains.exodus.env.Environments;
 import jetbrains.exodus.env.Store;
 import jetbrains.exodus.env.StoreConfig;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -297,6 +298,40 @@ class XodusLogStorageTest {
                 assertTrue(perms.stream().allMatch(p -> p.name().startsWith("OWNER_")), f + " has " + perms);
             }
         }
+    }
+
+    @Test
+    void closeReleasesEveryFileHandleAlsoAfterAnOpenWithoutWrites() throws IOException {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc/self/fd to list open files");
+        Path dir = tmp.resolve("log");
+        try (LogStorage s = open(dir, Map.of())) {
+            s.append(records(0, 10, 10));
+            s.sync();
+        }
+        assertEquals(List.of(), openFilesUnder(dir), "open files under " + dir + " after close of a written log");
+        for (int i = 0; i < 3; i++) {
+            try (LogStorage s = open(dir, Map.of())) {
+                assertEquals(9, s.lastSeq());
+            }
+        }
+        assertEquals(List.of(), openFilesUnder(dir), "open files under " + dir + " after opens and closes without writes");
+    }
+
+    static List<String> openFilesUnder(Path dir) throws IOException {
+        List<String> open = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(dir)) {
+                        open.add(target.toString());
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // a descriptor closed while listing is not open
+                }
+            }
+        }
+        return open;
     }
 
     @Test

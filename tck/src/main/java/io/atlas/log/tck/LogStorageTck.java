@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The contract of {@link LogStorage} (SPEC section 3), checked directly on a backend: appends,
@@ -65,6 +66,7 @@ public abstract class LogStorageTck {
     private static final String G5 = "G5";
     private static final String G6 = "G6";
     private static final String G9 = "G9";
+    private static final String G11 = "G11";
 
     /** Salt of the bytes first appended at a seq; re-appends after a suffix truncation use another. */
     private static final long FIRST = 1;
@@ -101,7 +103,7 @@ public abstract class LogStorageTck {
 
     /**
      * Operations in the randomized sequence. Default: system property {@code atlas.tck.iterations},
-     * else {@value Kit#DEFAULT_ITERATIONS}.
+     * else 300 (CI-sized).
      */
     protected int randomIterations() {
         return Kit.iterations();
@@ -742,6 +744,26 @@ public abstract class LogStorageTck {
             }
         }
         fail(m(G9, "open with the unknown option 'no-such-option' must throw IllegalArgumentException"));
+    }
+
+    @Test
+    public void g11_filesAreOwnerOnly() throws IOException {
+        Path parent = newDir();
+        assumeTrue(Kit.posix(parent), () -> "[" + backend + "] the scratch file system has no POSIX permissions to check");
+        Path dir = parent.resolve("created-by-backend");
+        LogStorage s = open(dir);
+        assertTrue(Files.isDirectory(dir), m(G11, "open must create the absent directory " + dir));
+        append(s, G11, records(0, recordsSpanningSegments(3), FIRST));
+        s.putCheckpoint(5, new byte[100]);
+        s.putCheckpoint(9, new byte[100]);
+        s.deleteCheckpoint(5);
+        s.putMeta("view", new byte[] {1});
+        s.truncatePrefix(10);
+        s.sync();
+        s.close();
+        // the directory itself is not checked: through core it always exists (owner-only) before the backend opens
+        assertEquals(List.of(), Kit.notOwnerOnly(dir, false), m(G11, "files must be created rw------- and directories "
+                + "rwx------; these are open to group or others"));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ public abstract class PersistentLogTck {
     private static final String G7 = "G7";
     private static final String G9 = "G9";
     private static final String G10 = "G10";
+    private static final String G11 = "G11";
     private static final String API = "API";
 
     private static final long FIRST = 1;
@@ -897,6 +898,22 @@ public abstract class PersistentLogTck {
                 return memory.open(config);
             }
         };
+    }
+
+    @Test
+    public void g11_filesAreOwnerOnly() throws IOException {
+        Path dir = newDir();
+        assumeTrue(Kit.posix(dir.getParent()), () -> "[" + backend + "] the scratch file system has no POSIX permissions to check");
+        PersistentLog<byte[], String, String> log = open(config(dir).checkpointsRetain(1).build());
+        storeAll(log, G11, decisions(0, spanningSegments(3), FIRST));
+        log.storeCheckpoint(SeqNo.of(10), "state-10");
+        log.storeCheckpoint(SeqNo.of(20), "state-20");
+        log.compactLogUpTo(SeqNo.of(15));
+        log.storeConfiguration("conf");
+        log.storeMetadata("view", new byte[] {1});
+        log.close();
+        assertEquals(List.of(), Kit.notOwnerOnly(dir, true), m(G11, "files in the log directory must be created rw------- "
+                + "and directories rwx------; these are open to group or others"));
     }
 
     // ---------------------------------------------------------------------------------------------

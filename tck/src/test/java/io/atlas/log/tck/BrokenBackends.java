@@ -8,6 +8,9 @@ import io.atlas.log.spi.StorageConfig;
 import io.atlas.log.spi.StorageProvider;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +44,36 @@ final class BrokenBackends {
             @Override
             public LogStorage open(StorageConfig config) throws IOException {
                 return fault.apply(memory.open(config));
+            }
+        };
+    }
+
+    /**
+     * Writes an index file with the process's default permissions (rw-r--r-- under the usual umask)
+     * next to the records: a backend that forgot G11.
+     */
+    static StorageProvider worldReadableFiles(String name) {
+        StorageProvider memory = Kit.modelProvider();
+        return new StorageProvider() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Set<Capability> capabilities() {
+                return memory.capabilities();
+            }
+
+            @Override
+            public LogStorage open(StorageConfig config) throws IOException {
+                LogStorage storage = memory.open(config);
+                Path index = config.directory().resolve("broken.index");
+                if (!Files.exists(index)) {
+                    Files.write(index, new byte[] {1});
+                    Files.setPosixFilePermissions(index, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+                return storage;
             }
         };
     }

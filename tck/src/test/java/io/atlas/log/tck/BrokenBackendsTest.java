@@ -59,6 +59,13 @@ class BrokenBackendsTest {
         }
     }
 
+    static final class WorldReadableFilesKit extends LogStorageTck {
+        @Override
+        protected StorageProvider provider() {
+            return BrokenBackends.worldReadableFiles("broken-permissions");
+        }
+    }
+
     static final class DropsLastRecordThroughCoreKit extends PersistentLogTck {
         @Override
         protected StorageProvider provider() {
@@ -78,6 +85,11 @@ class BrokenBackendsTest {
         protected StorageProvider provider() {
             return BrokenBackends.provider("broken-meta", BrokenBackends.LosesMetadataOnReopen::new);
         }
+    }
+
+    @Test
+    void worldReadableFilesBreakG11() {
+        assertBreaks(WorldReadableFilesKit.class, "broken-permissions", Set.of("g11_filesAreOwnerOnly"));
     }
 
     @Test

@@ -42,8 +42,12 @@ public final class CrashCampaign {
             SyncPolicy.periodic(Duration.ofMillis(25)), SyncPolicy.none());
     /** Small segments, so a few hundred decisions of up to 64 KiB cross segment boundaries. */
     private static final long SEGMENT_SIZE = 1L << 20;
-    /** The power-loss control writes less than one segment, so no segment roll syncs anything. */
-    private static final long CONTROL_SEGMENT_SIZE = 16L << 20;
+    /**
+     * The decisions-only workload (the power-loss control) stores this many decisions, a few MiB, and
+     * then holds the log open: far less than one segment, so no segment roll syncs any of them.
+     */
+    private static final int DECISIONS_ONLY_OPS = 600;
+    private static final long CONTROL_SEGMENT_SIZE = 64L << 20;
     private static final int CONTROL_MIN_ACKS = 100;
     private static final long START_TIMEOUT_MILLIS = 60_000;
     private static final int MAX_VIOLATIONS_PER_LOG = 50;
@@ -181,9 +185,9 @@ public final class CrashCampaign {
             history.startLife(++lives, SyncPolicy.everyWrite());
             Path configFile = writeConfig(config, run);
             List<String> recovered;
-            try (ChildProcess child = ChildProcess.start(command("mode=recover", "config=" + configFile,
-                    "provider=" + providerClass, "seed=" + settings.seed(), "iterations=1000000", "maxSeconds=120"),
-                    history, run.resolve("life-" + lives + "-recover.stderr"))) {
+            try (ChildProcess child = ChildProcess.start(command(List.of("mode=recover", "config=" + configFile,
+                    "provider=" + providerClass, "seed=" + settings.seed(), "iterations=1000000", "maxSeconds=120")),
+                    history, stderrFile(run, "life-" + lives + "-recover"))) {
                 if (!child.await(h -> h.count(Type.OPENING, null) > 0, START_TIMEOUT_MILLIS)) {
                     violations.add(what + ": the recovering process did not start: " + exitInfo(child));
                     break;
@@ -334,10 +338,13 @@ public final class CrashCampaign {
         int life = ++lives;
         history.startLife(life, config.syncPolicy());
         Path configFile = writeConfig(config, run);
-        try (ChildProcess child = ChildProcess.start(command("mode=write", "config=" + configFile,
-                "provider=" + providerClass, "seed=" + settings.seed(), "life=" + life,
-                "mix=" + mix.name().toLowerCase(Locale.ROOT), "maxSeconds=120"),
-                history, run.resolve("life-" + life + ".stderr"))) {
+        List<String> args = new ArrayList<>(List.of("mode=write", "config=" + configFile, "provider=" + providerClass,
+                "seed=" + settings.seed(), "life=" + life, "mix=" + mix.name().toLowerCase(Locale.ROOT), "maxSeconds=120"));
+        if (mix == Workload.Mix.DECISIONS) {
+            // a bounded amount that stays inside one segment: no segment roll syncs any of it
+            args.addAll(List.of("maxOps=" + DECISIONS_ONLY_OPS, "hold=true"));
+        }
+        try (ChildProcess child = ChildProcess.start(command(args), history, stderrFile(run, "life-" + life))) {
             if (!child.await(h -> h.count(Type.READY, null) > 0, START_TIMEOUT_MILLIS)) {
                 violations.add(what + ": the writer did not open the log: " + exitInfo(child));
                 return;
@@ -364,8 +371,9 @@ public final class CrashCampaign {
             }
             boolean aliveAtCrash = child.alive();
             if (powerCut != null) {
-                powerCut.cutPower();
+                // marked first: the writer's I/O errors caused by the cut may arrive before cutPower() returns
                 history.add(CrashEvent.of(Type.SHUTDOWN));
+                powerCut.cutPower();
             }
             child.kill();
             if (!aliveAtCrash) {
@@ -445,13 +453,20 @@ public final class CrashCampaign {
         return file;
     }
 
-    private List<String> command(String... args) {
+    /** An owner-only file for a child's standard error (the redirect keeps the permissions of an existing file). */
+    private static Path stderrFile(Path run, String name) throws IOException {
+        Path f = run.resolve(name + ".stderr");
+        Files.deleteIfExists(f);
+        return Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    private List<String> command(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(settings.jvmFlags());
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(args);
         return cmd;
     }
 

@@ -157,7 +157,6 @@ final class CrashVerifier {
                     checkpoints.add(new Attempt(c.getKey(), id.getAsLong(), null, rank--, 0, true));
                 }
             }
-            checkpoints.sort((x, y) -> Integer.compare(x.tryIndex, y.tryIndex));
             b.configuration().flatMap(c -> box(Payloads.idOf(c)))
                     .ifPresent(id -> configurations.add(new Attempt(-1, id, null, -1, 0, true)));
             b.metadata().forEach((key, value) -> box(Payloads.idOf(value)).ifPresent(id ->

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * (a properties file for {@link PersistentLogConfig#load}), {@code provider} (the provider's class
  * name, or empty to find the configured backend by name), {@code seed}, {@code life} (a number unique
  * among the processes that write this log, 1 to 2^31), {@code mix} ({@code mixed} or
- * {@code decisions}), {@code maxOps}, {@code iterations} (recover mode) and {@code maxSeconds}.
+ * {@code decisions}), {@code maxOps}, {@code hold} ({@code true}: after {@code maxOps} report DONE and
+ * wait, log still open, to be killed), {@code iterations} (recover mode) and {@code maxSeconds}.
  *
  * <p>The child stops by itself when its standard input reaches end of file (the parent died) or after
  * {@code maxSeconds}, so a failed test never leaves a writer running.
@@ -32,7 +34,7 @@ public final class CrashWriter {
 
     private static final System.Logger LOG = System.getLogger(CrashWriter.class.getName());
     private static final Set<String> KEYS = Set.of("mode", "config", "provider", "seed", "life", "mix",
-            "maxOps", "iterations", "maxSeconds");
+            "maxOps", "hold", "iterations", "maxSeconds");
 
     private CrashWriter() {
     }
@@ -51,7 +53,8 @@ public final class CrashWriter {
             switch (a.getOrDefault("mode", "write")) {
                 case "write" -> write(out, config, provider, seed, Integer.parseInt(a.get("life")),
                         Workload.Mix.valueOf(a.getOrDefault("mix", "mixed").toUpperCase(java.util.Locale.ROOT)),
-                        Integer.parseInt(a.getOrDefault("maxOps", "1000000")), maxSeconds);
+                        Integer.parseInt(a.getOrDefault("maxOps", "1000000")),
+                        Boolean.parseBoolean(a.getOrDefault("hold", "false")), maxSeconds);
                 case "recover" -> recover(out, config, provider, Integer.parseInt(a.getOrDefault("iterations", "100")));
                 default -> throw new IllegalArgumentException("mode must be write or recover, got " + a.get("mode"));
             }
@@ -68,10 +71,15 @@ public final class CrashWriter {
     }
 
     private static void write(ProtocolOut out, PersistentLogConfig config, String provider, long seed, int life,
-                              Workload.Mix mix, int maxOps, long maxSeconds) throws Exception {
+                              Workload.Mix mix, int maxOps, boolean hold, long maxSeconds) throws Exception {
         try (PersistentLog<byte[], byte[], byte[]> log = openAndReport(out, config, provider)) {
             out.emit(CrashEvent.of(CrashEvent.Type.READY));
             new Workload(log, out, seed, life, mix).run(maxOps, System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds));
+            if (hold) {
+                // closing would sync: wait with the log open until the parent cuts the power and kills us
+                out.emit(CrashEvent.of(CrashEvent.Type.DONE));
+                new CountDownLatch(1).await();
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * An ext4 file system on a loop device, on which a power loss can be simulated: {@link #cutPower()}
@@ -73,7 +74,8 @@ public final class LoopMount implements AutoCloseable {
 
     /**
      * Creates a sparse image of {@code sizeBytes} in {@code workDir}, attaches it to a free loop device,
-     * makes an ext4 file system on it and mounts it at {@code workDir/mnt}.
+     * makes an ext4 file system on it and mounts it at {@code workDir/mnt}. {@link #close()} deletes
+     * {@code workDir} when nothing else is left in it.
      *
      * @throws IOException if a step fails; what was set up is undone first
      */
@@ -167,6 +169,10 @@ public final class LoopMount implements AutoCloseable {
             try {
                 run("losetup", "-d", device);
                 Files.deleteIfExists(image);
+                if (!mounted) {
+                    Files.deleteIfExists(mountPoint);
+                    deleteIfEmpty(image.getParent());
+                }
             } catch (IOException e) {
                 if (failure == null) {
                     failure = e;
@@ -186,6 +192,16 @@ public final class LoopMount implements AutoCloseable {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) throws IOException {
+        boolean empty;
+        try (Stream<Path> entries = Files.list(dir)) {
+            empty = entries.findAny().isEmpty();
+        }
+        if (empty) {
+            Files.delete(dir);
         }
     }
 
