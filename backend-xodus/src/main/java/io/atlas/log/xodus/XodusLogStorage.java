@@ -108,10 +108,9 @@ final class XodusLogStorage implements LogStorage {
         this.directory = directory;
         this.env = env;
         this.chunkSize = chunkSize;
-        StoreConfig plain = StoreConfig.WITHOUT_DUPLICATES;
         this.internal = env.computeInExclusiveTransaction(txn -> {
             checkFormat(txn);
-            return env.openStore(INTERNAL, plain, txn);
+            return env.openStore(INTERNAL, StoreConfig.WITHOUT_DUPLICATES, txn);
         });
         this.decisions = openChunked(DECISIONS);
         this.checkpoints = openChunked(CHECKPOINTS);
@@ -142,8 +141,8 @@ final class XodusLogStorage implements LogStorage {
             return storage;
         } catch (IOException | RuntimeException | Error e) {
             try {
-                env.close();
-            } catch (RuntimeException closing) {
+                closeEnvironment(env, dir);
+            } catch (IOException | RuntimeException closing) {
                 e.addSuppressed(closing);
             }
             if (e instanceof ExodusException x) {
@@ -494,13 +493,17 @@ final class XodusLogStorage implements LogStorage {
             return;
         }
         closed = true;
+        closeEnvironment(env, directory);
+    }
+
+    private static void closeEnvironment(EnvironmentImpl env, Path dir) throws IOException {
         DataWriter writer = env.getLog().getConfig().getWriter();
         try {
             env.close();
         } catch (Exception e) {
-            throw storageError("close", directory, e);
+            throw storageError("close", dir, e);
         }
-        closeDirectoryChannel(writer);
+        closeDirectoryChannel(writer, dir);
     }
 
     /**
@@ -510,7 +513,7 @@ final class XodusLogStorage implements LogStorage {
      * writes, or right after a file filled up. The channel then stays open until garbage collection (and
      * keeps, for example, the file system from being unmounted). Closing a closed channel does nothing.
      */
-    private void closeDirectoryChannel(DataWriter writer) throws IOException {
+    private static void closeDirectoryChannel(DataWriter writer, Path dir) throws IOException {
         if (!(writer instanceof FileDataWriter)) {
             return;
         }
@@ -520,7 +523,7 @@ final class XodusLogStorage implements LogStorage {
             field.setAccessible(true);
             channel = field.get(writer);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "xodus: cannot reach FileDataWriter.dirChannel of " + directory
+            LOG.log(System.Logger.Level.DEBUG, "xodus: cannot reach FileDataWriter.dirChannel of " + dir
                     + " (another Xodus version?); it is closed by garbage collection", e);
             return;
         }

@@ -25,9 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class XodusClassPathTest {
 
-    /** Test-only entries of the test class path; everything else is spi, core, this backend and their dependencies. */
+    /**
+     * Test-only entries of the test class path (with core's optional codecs, which a user adds only by
+     * choice); everything else is spi, core, this backend and what they depend on.
+     */
     private static final Pattern TEST_ONLY = Pattern.compile(
-            ".*(test-classes|junit-|opentest4j|apiguardian|atlas-log-tck|slf4j-jdk14|surefire).*");
+            ".*(test-classes|junit-|opentest4j|apiguardian|atlas-log-tck|slf4j-jdk14|surefire|zstd-jni|/org/tukaani/xz/).*");
 
     /** The program, run by the java launcher from source so that no test class is on its class path. */
     private static final String PROGRAM = """

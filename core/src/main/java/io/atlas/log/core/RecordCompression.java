@@ -91,7 +91,7 @@ final class RecordCompression {
     /** {@link #unavailable} against a given class loader, without caching (for tests). */
     static Optional<String> probe(Compression c, ClassLoader loader) {
         String probeClass = switch (c) {
-            case ZSTD -> "com.github.luben.zstd.ZstdOutputStream";
+            case ZSTD -> "com.github.luben.zstd.Zstd";
             case XZ -> "org.tukaani.xz.XZOutputStream";
             default -> null;
         };
