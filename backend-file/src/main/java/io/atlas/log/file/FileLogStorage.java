@@ -192,6 +192,9 @@ final class FileLogStorage implements LogStorage {
             if (next > prefixPoint + 1) {
                 break;
             }
+            LOG.log(System.Logger.Level.INFO, FileFormat.BACKEND + ": deleting " + first.getValue().path
+                    + ", whose records lie at or below the prefix truncation point " + prefixPoint
+                    + " (finishing a truncation a crash interrupted)");
             deleteSegment(first.getValue());
             deleted = true;
         }
@@ -221,7 +224,9 @@ final class FileLogStorage implements LogStorage {
             TailRecovery.Result r = TailRecovery.recover(t);
             int count = r.offsets().count();
             if (count == 0 || t.firstSeq + count - 1 <= prefixPoint) {
-                // No record reached the disk, or all were compacted away before a crash.
+                LOG.log(System.Logger.Level.INFO, FileFormat.BACKEND + ": deleting " + t.path + ", which holds "
+                        + (count == 0 ? "no record (none reached the disk before a crash)"
+                                : "only records at or below the prefix truncation point " + prefixPoint));
                 deleteSegment(t);
                 io.syncDirectory(dir);
                 continue;

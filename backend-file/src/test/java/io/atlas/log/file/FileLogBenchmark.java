@@ -17,7 +17,9 @@ import java.util.stream.Stream;
 /**
  * A measurement, not a test: appends 20,000 records of 1 KiB with a sync per record, then in batches
  * of 100 with a sync per batch, on the file system of the given directory (default: a folder under
- * /work). Three interleaved rounds; prints each round and the medians (SPEC 5a's method).
+ * /work). Three interleaved rounds, each also running SPEC 5a's raw loop (FileChannel write and
+ * force(false) into a zero-preallocated file) as the disk's limit under the same conditions; prints
+ * each round and the medians.
  *
  * <pre>java -cp target/classes:target/test-classes:SPI_JAR io.atlas.log.file.FileLogBenchmark [DIR]</pre>
  */
@@ -42,20 +44,65 @@ public final class FileLogBenchmark {
         }
         List<double[]> single = new ArrayList<>();
         List<double[]> batched = new ArrayList<>();
+        List<double[]> rawSingle = new ArrayList<>();
+        List<double[]> rawBatched = new ArrayList<>();
         for (int round = 1; round <= ROUNDS; round++) {
-            double[] a = run(base.resolve("single-" + round), payloads, 1);
-            double[] b = run(base.resolve("batch-" + round), payloads, BATCH);
-            single.add(a);
-            batched.add(b);
-            System.out.printf("round %d: sync per record %,.0f rec/s, sync p50 %.0f us, p99 %.0f us, mean %.0f us, "
-                    + "append mean %.1f us | batches of %d %,.0f rec/s, sync p50 %.0f us, p99 %.0f us, mean %.0f us, "
-                    + "append mean %.1f us%n", round, a[0], a[1], a[2], a[3], a[4], BATCH, b[0], b[1], b[2], b[3], b[4]);
+            rawSingle.add(raw(base.resolve("raw-single-" + round), payloads, 1));
+            single.add(run(base.resolve("single-" + round), payloads, 1));
+            rawBatched.add(raw(base.resolve("raw-batch-" + round), payloads, BATCH));
+            batched.add(run(base.resolve("batch-" + round), payloads, BATCH));
+            print("round " + round, single.get(round - 1), batched.get(round - 1), rawSingle.get(round - 1),
+                    rawBatched.get(round - 1));
         }
-        double[] a = median(single);
-        double[] b = median(batched);
-        System.out.printf("median: sync per record %,.0f rec/s, sync p50 %.0f us, p99 %.0f us | "
-                + "batches of %d %,.0f rec/s, sync p50 %.0f us, p99 %.0f us%n", a[0], a[1], a[2], BATCH, b[0], b[1], b[2]);
+        print("median", median(single), median(batched), median(rawSingle), median(rawBatched));
         deleteTree(base);
+    }
+
+    private static void print(String what, double[] a, double[] b, double[] ra, double[] rb) {
+        System.out.printf("%s: file backend, sync per record %,.0f rec/s, sync p50 %.0f us, p99 %.0f us "
+                + "(raw loop %,.0f rec/s, %.0f/%.0f us); batches of %d %,.0f rec/s (raw loop %,.0f rec/s)%n",
+                what, a[0], a[1], a[2], ra[0], ra[1], ra[2], BATCH, b[0], rb[0]);
+    }
+
+    /** SPEC 5a's raw loop: positional writes and force(false) into a zero-preallocated file. */
+    private static double[] raw(Path dir, byte[][] payloads, int batch) throws IOException {
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        Path file = dir.resolve("raw");
+        long[] syncNanos = new long[RECORDS / batch];
+        long elapsed;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            for (long pos = 0; pos < 64L << 20; pos += 1 << 20) {
+                zeros.clear();
+                while (zeros.hasRemaining()) {
+                    ch.write(zeros, pos + zeros.position());
+                }
+            }
+            ch.force(true);
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(batch * (SIZE + 16));
+            long pos = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < RECORDS / batch; i++) {
+                buf.clear();
+                for (int k = 0; k < batch; k++) {
+                    buf.putLong(1L + (long) i * batch + k).putLong(SIZE).put(payloads[1 + i * batch + k]);
+                }
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    pos += ch.write(buf, pos);
+                }
+                long t = System.nanoTime();
+                ch.force(false);
+                syncNanos[i] = System.nanoTime() - t;
+            }
+            elapsed = System.nanoTime() - start;
+        }
+        deleteTree(dir);
+        Arrays.sort(syncNanos);
+        return new double[] {RECORDS / (elapsed / 1e9), syncNanos[syncNanos.length / 2] / 1e3,
+                syncNanos[(int) (syncNanos.length * 0.99)] / 1e3};
     }
 
     /** {rec/s, p50 sync us, p99 sync us, mean sync us, mean append us}. */

@@ -216,18 +216,21 @@ final class XodusLogStorage implements LogStorage {
             return p == null ? -1L : LongBinding.compressedEntryToLong(p);
         });
         bounds = new Bounds(-1, -1, point);
-        long leftover = 0;
-        if (point >= 0) {
+        boolean leftOver = point >= 0 && readTxn("open", txn -> {
+            try (Cursor c = decisions.values().openCursor(txn)) {
+                return c.getNext() && LongBinding.compressedEntryToLong(c.getKey()) <= point;
+            }
+        });
+        if (leftOver) {
+            long total = 0;
             long deleted;
             do {
                 deleted = write("open", txn -> deleteUpTo(txn, point));
-                leftover += deleted;
+                total += deleted;
             } while (deleted == DELETE_BATCH);
-        }
-        if (leftover > 0) {
             sync();
-            LOG.log(System.Logger.Level.WARNING, "xodus: {0}: finished an interrupted truncatePrefix({1}): deleted {2} records",
-                    directory, point, leftover);
+            LOG.log(System.Logger.Level.WARNING, "xodus: " + directory + ": finished an interrupted truncatePrefix("
+                    + point + "): deleted " + total + " records at or below it");
         }
         bounds = readTxn("open", txn -> {
             try (Cursor c = decisions.values().openCursor(txn)) {

@@ -230,6 +230,9 @@ class XodusLogStorageTest {
         IncompatibleLogException e = assertThrows(IncompatibleLogException.class, () -> open(dir, Map.of()));
         assertTrue(e.getMessage().contains("format " + (XodusLogStorage.FORMAT_VERSION + 1)) && e.getMessage().contains(dir.toString()),
                 e.getMessage());
+        if (Files.isDirectory(Path.of("/proc/self/fd"))) {
+            assertEquals(List.of(), openFilesUnder(dir), "a refused open must leave no file open under " + dir);
+        }
         // the refused open released the environment: with the format set back it opens again
         writeInternal(dir, XodusLogStorage.FORMAT_KEY, IntegerBinding.intToCompressedEntry(XodusLogStorage.FORMAT_VERSION));
         open(dir, Map.of()).close();

@@ -784,11 +784,22 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
         }
     }
 
-    /** Syncs everything appended so far; holds syncLock. */
+    /**
+     * Syncs everything appended so far; holds syncLock. Any failure fail-stops the log, even an
+     * {@link IllegalArgumentException}: after a failed fsync the kernel may have dropped the dirty
+     * pages, so a later sync that succeeds proves nothing about the earlier writes.
+     */
     private void syncLocked() {
         long target = appendedTicket;
         long start = System.nanoTime();
-        mutate("sync", storage::sync);
+        try {
+            storage.sync();
+        } catch (IOException | RuntimeException e) {
+            throw fail("sync", e);
+        } catch (Error e) {
+            fail("sync", e);
+            throw e;
+        }
         long nanos = System.nanoTime() - start;
         metrics.synced(nanos, target - durableTicket);
         durableTicket = target;

@@ -8,8 +8,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An LRU cache of decoded decisions by seq, bounded by {@code cacheSize} entries (0 disables it).
- * Thread-safe. Truncation and compaction bump a generation counter, so a reader that fetched a
- * record before an invalidation cannot put the stale decision back afterwards.
+ * Thread-safe. Filled by stores and by point reads; scans ({@code forEachDecisionAfter},
+ * {@code recover}) neither use nor fill it, so one pass over the log does not evict the hot tail.
+ * Truncation and compaction bump a generation counter, so a reader that fetched a record before an
+ * invalidation cannot put the stale decision back afterwards.
  */
 final class DecisionCache<P> {
 

@@ -55,6 +55,21 @@ import java.util.stream.Stream;
  * selected backend without the prefix; an option for another backend is refused with
  * {@link IllegalArgumentException}.
  *
+ * <h2>Checkpoints, compaction and sequence numbers</h2>
+ * A checkpoint may be stored above the last decision (a replica that received its state by state
+ * transfer); compacting up to it (automatic with {@code ON_CHECKPOINT}) empties the log, and the next
+ * decision must then be above the compaction point. A checkpoint below the last one is refused. A
+ * checkpoint is stored only after every decision stored before it is durable, and older checkpoints
+ * beyond {@code checkpointsRetain} are deleted only after it is. {@code truncateFrom} first makes
+ * the decisions stored so far durable (completing their futures), then drops the suffix durably.
+ *
+ * <h2>Records</h2>
+ * Every decision, checkpoint, configuration and metadata value reaches the backend inside core's
+ * envelope (format version, kind, compression, length, CRC32C), checked on every read: a read never
+ * returns bytes other than those stored, whatever the backend ({@code CorruptLogException} instead).
+ * Only decisions are compressed, when at least {@code minSizeBytes} long and only if that makes them
+ * smaller; each record names its algorithm, so changing the setting keeps old records readable.
+ *
  * <h2>Limits</h2>
  * A decision whose encoded form (core's 12-byte header plus its fields, before compression) exceeds
  * {@code min(64 MiB, maxSegmentSize - 1024)} bytes is refused; metadata keys are 1-128 characters of

@@ -540,13 +540,14 @@ class CorePersistentLogTest {
 
     @Test
     void closeFromInsideForEachIsRefusedInsteadOfDeadlocking() {
-        try (PersistentLog<byte[], byte[], byte[]> log = openMemory(dir, b -> b)) {
-            log.storeDecisions(decisions(1, 2));
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> log.forEachDecisionAfter(SeqNo.ZERO, d -> log.close()));
-            assertTrue(e.getMessage().contains("was called from inside one of its own calls"), e.getMessage());
-            // nested calls other than close are fine
-            log.forEachDecisionAfter(SeqNo.of(1), d -> log.retrieveDecision(SeqNo.of(1)));
-        }
+        PersistentLog<byte[], byte[], byte[]> log = openMemory(dir, b -> b);
+        log.storeDecisions(decisions(1, 2));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> log.forEachDecisionAfter(SeqNo.ZERO, d -> log.close()));
+        assertTrue(e.getMessage().contains("was called from inside one of its own calls"), e.getMessage());
+        // nested calls other than close are fine
+        log.forEachDecisionAfter(SeqNo.of(1), d -> log.retrieveDecision(SeqNo.of(1)));
+        log.close();
+        assertThrows(IllegalStateException.class, log::lastSeqNo);
     }
 }

@@ -153,6 +153,18 @@ class FailStopTest {
     }
 
     @Test
+    void g8_anyFailedSyncFailStopsEvenOneThatLooksLikeACallerMistake() {
+        FakeStorage s = new FakeStorage();
+        try (PersistentLog<byte[], byte[], byte[]> log = open(dir, s)) {
+            IllegalArgumentException odd = new IllegalArgumentException(FakeStorage.INJECTED + ": sync refused");
+            s.failNext(FakeStorage.Op.SYNC, odd);
+            PersistentLogException e = assertThrows(PersistentLogException.class, () -> log.storeDecision(decision(1)));
+            assertSame(odd, e.getCause());
+            assertFailStopped(log, e);
+        }
+    }
+
+    @Test
     void backendIllegalArgumentIsACallerMistakeAndDoesNotFailStop() {
         FakeStorage s = new FakeStorage();
         try (PersistentLog<byte[], byte[], byte[]> log = open(dir, s)) {

@@ -778,7 +778,7 @@ public abstract class LogStorageTck {
      */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    public void g2_concurrentReadersSeeContiguousRanges() throws Exception {
+    public void g2_concurrentReadersSeeEveryReturnedAppend() throws Exception {
         LogStorage s = open(newDir());
         int total = Math.max(4 * recordsSpanningSegments(1), 1500);
         AtomicLong published = new AtomicLong(-1);

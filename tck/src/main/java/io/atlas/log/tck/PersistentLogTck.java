@@ -307,12 +307,18 @@ public abstract class PersistentLogTck {
         assertEquals(Optional.of(SeqNo.of(39)), log.lastSeqNo(), m(G2, "lastSeqNo() after truncateFrom(40)"));
     }
 
+    /**
+     * One writer stores decisions and now and then a checkpoint followed by a compaction; two readers
+     * check that they see every decision whose store returned (unless compacted), with the stored
+     * content, and that {@code forEachDecisionAfter} gives a contiguous range as of its start.
+     */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    public void g2_readersSeeContiguousDecisionsWhileWriterStores() throws Exception {
+    public void g2_readersSeeContiguousDecisionsWhileWriterStoresAndCompacts() throws Exception {
         PersistentLog<byte[], String, String> log = open(config(newDir()).syncPolicy(SyncPolicy.periodic(Duration.ofMillis(2))).build());
         int total = Math.max(spanningSegments(6), 800);
         AtomicLong published = new AtomicLong(-1);
+        AtomicLong compactedUpTo = new AtomicLong(-1);
         AtomicBoolean done = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(3, r -> {
             Thread t = new Thread(r, "tck-" + backend + "-readers");
@@ -324,6 +330,7 @@ public abstract class PersistentLogTck {
                 try {
                     SplittableRandom r = new SplittableRandom(total);
                     int next = 0;
+                    int nextCompaction = 300;
                     while (next < total) {
                         int n = Math.min(1 + r.nextInt(12), total - next);
                         if (n == 1) {
@@ -333,6 +340,12 @@ public abstract class PersistentLogTck {
                         }
                         next += n;
                         published.set(next - 1);
+                        if (next >= nextCompaction) {
+                            log.storeCheckpoint(SeqNo.of(next - 1), "state-" + (next - 1));
+                            compactedUpTo.set(next - 150);
+                            log.compactLogUpTo(SeqNo.of(next - 150));
+                            nextCompaction += 250;
+                        }
                     }
                 } finally {
                     done.set(true);
@@ -343,29 +356,7 @@ public abstract class PersistentLogTck {
             for (int i = 0; i < 2; i++) {
                 int reader = i;
                 readers.add(pool.submit(() -> {
-                    SplittableRandom r = new SplittableRandom(reader);
-                    do {
-                        long returned = published.get();
-                        long last = log.lastSeqNo().map(SeqNo::value).orElse(-1L);
-                        assertTrue(last >= returned, m(G2, "reader " + reader + ": lastSeqNo() = " + last
-                                + " must include the store that returned before the read started (seq " + returned + ")"));
-                        if (returned >= 0) {
-                            long seq = r.nextLong(returned + 1);
-                            assertEquals(Optional.of(decision(seq, FIRST)), log.retrieveDecision(SeqNo.of(seq)),
-                                    m(G2, "reader " + reader + ": retrieveDecision(" + seq + ") of a stored decision"));
-                            long from = r.nextLong(returned + 1);
-                            long[] expect = {from + 1};
-                            log.forEachDecisionAfter(SeqNo.of(from), d -> {
-                                if (!d.equals(decision(expect[0], FIRST))) {
-                                    fail(m(G2, "reader " + reader + ": forEachDecisionAfter(" + from + ") gave " + d
-                                            + " where decision " + expect[0] + " was expected"));
-                                }
-                                expect[0]++;
-                            });
-                            assertTrue(expect[0] - 1 >= returned, m(G2, "reader " + reader + ": forEachDecisionAfter(" + from
-                                    + ") stopped at " + (expect[0] - 1) + ", before " + returned + " whose store had returned"));
-                        }
-                    } while (!done.get());
+                    readWhileStoring(log, published, compactedUpTo, done, reader);
                     return null;
                 }));
             }
@@ -377,7 +368,54 @@ public abstract class PersistentLogTck {
             done.set(true);
             pool.shutdownNow();
         }
-        assertAllDecisions(log, decisions(0, total, FIRST), G2, "after the concurrent run");
+        assertAllDecisions(log, decisions(compactedUpTo.get() + 1, (int) (total - compactedUpTo.get() - 1), FIRST), G2,
+                "after the concurrent run");
+    }
+
+    private void readWhileStoring(PersistentLog<byte[], String, String> log, AtomicLong published, AtomicLong compactedUpTo,
+                                  AtomicBoolean done, int reader) {
+        SplittableRandom r = new SplittableRandom(reader);
+        String who = "reader " + reader + ": ";
+        do {
+            long returned = published.get();
+            long last = log.lastSeqNo().map(SeqNo::value).orElse(-1L);
+            assertTrue(last >= returned, m(G2, who + "lastSeqNo() = " + last
+                    + " must include the store that returned before the read started (seq " + returned + ")"));
+            if (returned < 0) {
+                continue;
+            }
+            long seq = Math.max(0, returned - r.nextLong(300));
+            Optional<Decision<byte[]>> got = log.retrieveDecision(SeqNo.of(seq));
+            if (got.isPresent()) {
+                assertEquals(decision(seq, FIRST), got.get(), m(G2, who + "retrieveDecision(" + seq + ")"));
+            } else {
+                assertTrue(seq <= compactedUpTo.get(), m(G2, who + "retrieveDecision(" + seq + ") is empty, but its store "
+                        + "returned and the log was compacted only up to " + compactedUpTo.get()));
+            }
+            long from = Math.max(0, returned - r.nextLong(400));
+            long[] expect = {-1};
+            log.forEachDecisionAfter(SeqNo.of(from), d -> {
+                long s = d.seqNo().value();
+                if (expect[0] < 0) {
+                    if (s <= from || (s > from + 1 && s - 1 > compactedUpTo.get())) {
+                        fail(m(G2, who + "forEachDecisionAfter(" + from + ") started at " + s + " (compacted up to "
+                                + compactedUpTo.get() + ")"));
+                    }
+                } else if (s != expect[0]) {
+                    fail(m(G2, who + "forEachDecisionAfter(" + from + ") gave decision " + s + " where " + expect[0]
+                            + " was expected: not a consistent range as of its start"));
+                }
+                if (!d.equals(decision(s, FIRST))) {
+                    fail(m(G2, who + "forEachDecisionAfter(" + from + ") gave other content for decision " + s));
+                }
+                expect[0] = s + 1;
+            });
+            if (from < returned) {
+                assertTrue(expect[0] - 1 >= returned, m(G2, who + "forEachDecisionAfter(" + from + ") stopped at "
+                        + (expect[0] < 0 ? "nothing" : Long.toString(expect[0] - 1)) + ", before " + returned
+                        + " whose store had returned (lastSeqNo() was " + last + ", compacted up to " + compactedUpTo.get() + ")"));
+            }
+        } while (!done.get());
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -120,6 +122,39 @@ public final class LoopMount implements AutoCloseable {
     /** Stops the file system now, dropping everything not yet synced: a simulated power loss. */
     public void cutPower() throws IOException, InterruptedException {
         run("xfs_io", "-x", "-c", "shutdown", mountPoint.toString());
+    }
+
+    /**
+     * Writes a file of random bytes without syncing it, to show that {@link #cutPower()} drops unsynced
+     * data: after the cut and {@link #remount()}, {@link UnsyncedProbe#lost()} must be true.
+     */
+    public UnsyncedProbe writeUnsyncedProbe() throws IOException {
+        byte[] content = new byte[1 << 20];
+        new SplittableRandom(System.nanoTime()).nextBytes(content);
+        Path file = Files.createTempFile(mountPoint, "unsynced-probe-", ".bin");
+        Files.write(file, content);
+        return new UnsyncedProbe(file, content);
+    }
+
+    /** A file written without fsync; see {@link #writeUnsyncedProbe()}. */
+    public static final class UnsyncedProbe {
+        private final Path file;
+        private final byte[] content;
+
+        private UnsyncedProbe(Path file, byte[] content) {
+            this.file = file;
+            this.content = content;
+        }
+
+        /** Whether the file's content did not survive: it is missing, shorter, or differs. */
+        public boolean lost() throws IOException {
+            return !Files.exists(file) || !Arrays.equals(Files.readAllBytes(file), content);
+        }
+
+        @Override
+        public String toString() {
+            return file + " (" + content.length + " bytes)";
+        }
     }
 
     /** Unmounts and mounts again: the "reboot" after {@link #cutPower()}. */
