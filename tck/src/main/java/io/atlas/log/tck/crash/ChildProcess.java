@@ -128,13 +128,22 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    boolean alive() {
-        return process.isAlive();
+    /**
+     * How the child ended, for failure messages: its exit code, waiting up to 5 s for it after its
+     * output ended, its last ERROR line if it wrote one, and the tail of its standard error.
+     */
+    String describeEnd() throws InterruptedException {
+        boolean ended = process.waitFor(5, TimeUnit.SECONDS);
+        StringBuilder sb = new StringBuilder(ended ? "exit code " + process.exitValue() : "still running");
+        List<CrashEvent> errors = history.eventsOfCurrentLife(CrashEvent.Type.ERROR);
+        if (!errors.isEmpty()) {
+            sb.append(", reported: ").append(errors.get(errors.size() - 1).text());
+        }
+        return sb.append("\n--- child stderr (").append(stderr).append("):\n").append(stderrTail(30)).toString();
     }
 
-    /** The exit code; only after the child ended. */
-    int exitCode() {
-        return process.exitValue();
+    boolean alive() {
+        return process.isAlive();
     }
 
     List<String> protocolErrors() {

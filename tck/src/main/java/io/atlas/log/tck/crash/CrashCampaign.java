@@ -188,13 +188,13 @@ public final class CrashCampaign {
                     "provider=" + providerClass, "seed=" + settings.seed(), "iterations=1000000", "maxSeconds=120")),
                     history, stderrFile(run, "life-" + lives + "-recover"))) {
                 if (!child.await(h -> h.count(Type.OPENING, null) > 0, START_TIMEOUT_MILLIS)) {
-                    violations.add(what + ": the recovering process did not start: " + exitInfo(child));
+                    violations.add(what + ": the recovering process did not start: " + child.describeEnd());
                     break;
                 }
-                long delayMicros = random.nextLong(Math.max(1_000, estimateMicros * 3 / 2));
+                long delayMicros = random.nextLong(Math.max(1_000, estimateMicros * 5 / 2));
                 LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delayMicros));
                 if (!child.alive()) {
-                    violations.add(what + ": the recovering process ended before the kill: " + exitInfo(child));
+                    violations.add(what + ": the recovering process ended before the kill: " + child.describeEnd());
                 }
                 child.kill();
                 killsDuringRecovery++;
@@ -359,7 +359,7 @@ public final class CrashCampaign {
         }
         try (ChildProcess child = ChildProcess.start(command(args), history, stderrFile(run, "life-" + life))) {
             if (!child.await(h -> h.count(Type.READY, null) > 0, START_TIMEOUT_MILLIS)) {
-                violations.add(what + ": the writer did not open the log: " + exitInfo(child));
+                violations.add(what + ": the writer did not open the log: " + child.describeEnd());
                 return;
             }
             history.baseline().ifPresent(b -> {
@@ -376,7 +376,7 @@ public final class CrashCampaign {
                 if (!child.await(h -> h.count(Type.DONE, null) > 0, 120_000)) {
                     violations.add(what + ": HARNESS: the writer did not store its " + DECISIONS_ONLY_OPS
                             + " decisions within 120 s (" + history.count(Type.ACK, Op.DECISION) + " acknowledged): "
-                            + exitInfo(child));
+                            + child.describeEnd());
                     return;
                 }
                 Thread.sleep(plan.millis());
@@ -393,7 +393,7 @@ public final class CrashCampaign {
             }
             child.kill();
             if (!aliveAtCrash) {
-                violations.add(what + ": the writer ended before the crash: " + exitInfo(child));
+                violations.add(what + ": the writer ended before the crash: " + child.describeEnd());
             }
             child.protocolErrors().forEach(p -> violations.add(what + ": HARNESS: " + p));
             for (CrashHistory.Entry e : history.entries()) {
@@ -484,11 +484,6 @@ public final class CrashCampaign {
                 "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName()));
         cmd.addAll(args);
         return cmd;
-    }
-
-    private static String exitInfo(ChildProcess child) {
-        String state = child.alive() ? "still running" : "exit code " + child.exitCode();
-        return state + "\n--- child stderr (" + child.stderrFile() + "):\n" + child.stderrTail(30);
     }
 
     private Report report(Path run, List<String> violations, String summary) throws IOException {

@@ -1,0 +1,205 @@
+package io.atlas.log.file;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Enumerated crash states of the file backend: at every write, fsync, rename, delete and directory
+ * sync of seeded workloads, the states a crash may leave (see {@link CrashState}) are opened and
+ * checked for G1, G2, G3, G5 and G6 ({@link CrashStateChecker}).
+ *
+ * <p>System properties: {@code atlas.crashstates.seed} (printed; random when absent),
+ * {@code atlas.crashstates.points} and {@code atlas.crashstates.states} (workloads run until at least
+ * this many crash points and crash states, not counting crashes during recovery, were checked; 2500
+ * and 10000 by default),
+ * {@code atlas.crashstates.workloads} (run exactly this many instead), {@code atlas.crashstates.calls}
+ * (storage calls per workload, 200) and {@code atlas.crashstates.statesPerPoint} (6: durable-only,
+ * kill, and the power-loss kinds in turn).
+ */
+class EnumeratedCrashStatesTest {
+
+    private static final Logger BACKEND_LOG = Logger.getLogger(FileLogStorage.class.getName());
+    private static final RecoveryWarnings WARNINGS = new RecoveryWarnings();
+    private static boolean savedUseParent;
+
+    /** Counts the backend's recovery warnings instead of printing thousands of them. */
+    private static final class RecoveryWarnings extends Handler {
+        final AtomicInteger tornTails = new AtomicInteger();
+        final AtomicInteger cutsFinished = new AtomicInteger();
+
+        @Override
+        public void publish(LogRecord r) {
+            String m = String.valueOf(r.getMessage());
+            if (m.contains("discarded a torn tail")) {
+                tornTails.incrementAndGet();
+            } else if (m.contains("finished an interrupted truncation")) {
+                cutsFinished.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @BeforeAll
+    static void countBackendWarnings() {
+        savedUseParent = BACKEND_LOG.getUseParentHandlers();
+        BACKEND_LOG.setUseParentHandlers(false);
+        BACKEND_LOG.addHandler(WARNINGS);
+    }
+
+    @AfterAll
+    static void restoreBackendLog() {
+        BACKEND_LOG.removeHandler(WARNINGS);
+        BACKEND_LOG.setUseParentHandlers(savedUseParent);
+    }
+
+    @Test
+    void g1_g2_g3_g5_g6_holdInEveryEnumeratedCrashState() {
+        long seed = Long.getLong("atlas.crashstates.seed", new SplittableRandom().nextLong());
+        int minPoints = Integer.getInteger("atlas.crashstates.points", 2500);
+        int minStates = Integer.getInteger("atlas.crashstates.states", 10_000);
+        Integer fixedWorkloads = Integer.getInteger("atlas.crashstates.workloads");
+        int calls = Integer.getInteger("atlas.crashstates.calls", 200);
+        int perPoint = Integer.getInteger("atlas.crashstates.statesPerPoint", 6);
+        CrashStateCampaign campaign = new CrashStateCampaign(seed, SimulatedDisk.Fault.NONE, perPoint);
+        int tornTails = WARNINGS.tornTails.get();
+        int cutsFinished = WARNINGS.cutsFinished.get();
+        long start = System.nanoTime();
+        if (fixedWorkloads != null) {
+            for (int i = 0; i < fixedWorkloads; i++) {
+                campaign.runWorkload(calls);
+            }
+        } else {
+            while (campaign.crashPoints() < minPoints || campaign.primaryStates() < minStates) {
+                if (campaign.workloads() >= 1000) {
+                    throw new AssertionError(campaign.summary() + ": 1000 workloads did not reach " + minPoints
+                            + " crash points and " + minStates + " crash states");
+                }
+                campaign.runWorkload(calls);
+            }
+        }
+        int torn = WARNINGS.tornTails.get() - tornTails;
+        int cuts = WARNINGS.cutsFinished.get() - cutsFinished;
+        System.out.printf("%s in %.1f s; recovery discarded %d torn tails and finished %d interrupted truncations%n",
+                campaign.summary(), (System.nanoTime() - start) / 1e9, torn, cuts);
+        assertEquals(0, campaign.failedStates(), () -> campaign.summary() + "\n" + campaign.reports());
+        if (campaign.crashPoints() >= 1000) {
+            assertTrue(torn > 0 && cuts > 0, "the states must exercise torn-tail discarding and interrupted truncations: "
+                    + torn + " and " + cuts);
+        }
+    }
+
+    /** The harness can fail: a disk that acknowledges fdatasync without doing it loses acknowledged records. */
+    @Test
+    void harness_reportsG1WhenTheDiskIgnoresDataSync() {
+        CrashStateCampaign campaign = brokenDiskCampaign(SimulatedDisk.Fault.IGNORE_DATA_SYNC);
+        assertTrue(campaign.failuresByGuarantee().getOrDefault("G1", 0) > 0,
+                () -> "a disk ignoring fdatasync must produce G1 failures: " + campaign.summary());
+    }
+
+    /** The harness can fail: a disk that acknowledges directory syncs without doing them loses checkpoints. */
+    @Test
+    void harness_reportsG5WhenTheDiskIgnoresDirectorySync() {
+        CrashStateCampaign campaign = brokenDiskCampaign(SimulatedDisk.Fault.IGNORE_DIRECTORY_SYNC);
+        assertTrue(campaign.failuresByGuarantee().getOrDefault("G5", 0) > 0,
+                () -> "a disk ignoring directory syncs must produce G5 failures: " + campaign.summary());
+    }
+
+    private static CrashStateCampaign brokenDiskCampaign(SimulatedDisk.Fault fault) {
+        long seed = Long.getLong("atlas.crashstates.seed", new SplittableRandom().nextLong());
+        CrashStateCampaign campaign = new CrashStateCampaign(seed, fault, 2);
+        campaign.runWorkload(80);
+        System.out.println(campaign.summary());
+        return campaign;
+    }
+
+    /** The simulated disk itself: what a crash keeps of unforced writes and unsynced directory changes. */
+    @Test
+    void simulatedDisk_keepsForcedDataAndSyncedEntriesOnly() throws IOException {
+        Path dir = CrashStateCampaign.DIR;
+        SimulatedDisk disk = new SimulatedDisk(dir, SimulatedDisk.Fault.NONE);
+        try (FileHandle h = disk.open(dir.resolve("a.tmp"), FileIo.OpenMode.CREATE_NEW)) {
+            h.writeFully(ByteBuffer.wrap(new byte[] {1, 2, 3}), 0);
+            h.force(true);
+            h.writeFully(ByteBuffer.wrap(filled(3 * SimulatedDisk.SECTOR, (byte) 7)), 3);
+        }
+        disk.rename(dir.resolve("a.tmp"), dir.resolve("a"));
+        SplittableRandom rnd = new SplittableRandom(1);
+
+        assertEquals(Map.of(), CrashState.of(disk, dir, CrashState.Kind.DURABLE_ONLY, rnd).disk().liveFiles(dir),
+                "neither the create nor the rename was synced");
+        assertEquals(Set.of("a"), CrashState.of(disk, dir, CrashState.Kind.KILL, rnd).disk().liveFiles(dir).keySet());
+
+        disk.syncDirectory(dir);
+        assertArrayEquals(new byte[] {1, 2, 3},
+                CrashState.of(disk, dir, CrashState.Kind.DURABLE_ONLY, rnd).disk().liveFiles(dir).get("a"),
+                "only the forced write is durable");
+        Set<String> shapes = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            byte[] a = CrashState.of(disk, dir, CrashState.Kind.SUBSET, rnd).disk().liveFiles(dir).get("a");
+            StringBuilder shape = new StringBuilder();
+            for (int s = 0; s * SimulatedDisk.SECTOR < 3 + 3 * SimulatedDisk.SECTOR; s++) {
+                int at = Math.max(3, s * SimulatedDisk.SECTOR);
+                shape.append(at < a.length && a[at] == 7 ? 'k' : '-');
+            }
+            shapes.add(shape.toString());
+        }
+        assertTrue(shapes.stream().anyMatch(shape -> shape.matches(".*-.*k.*")),
+                "a crash keeps the sectors of one write independently, a later one without an earlier: " + shapes);
+        byte[] zeros = CrashState.of(disk, dir, CrashState.Kind.ZEROS, new SplittableRandom(3)).disk().liveFiles(dir)
+                .get("a");
+        assertEquals(3 + 3 * SimulatedDisk.SECTOR, zeros.length, "with ZEROS the file keeps its new size");
+    }
+
+    /** A torn record followed by an intact one is a hole; a torn tail is not. */
+    @Test
+    void crashState_hasHoleOnlyWhenAnIntactRecordFollowsADamagedOne() {
+        byte[] intended = new byte[SegmentHeader.SIZE + 3 * (RecordFormat.HEADER_SIZE + 10)];
+        ByteBuffer b = ByteBuffer.wrap(intended).position(SegmentHeader.SIZE);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        byte[] scratch = new byte[RecordFormat.HEADER_SIZE];
+        for (long seq = 0; seq < 3; seq++) {
+            byte[] data = filled(10, (byte) (seq + 1));
+            RecordFormat.putHeader(b, data.length, seq, RecordFormat.checksum(crc, scratch, seq, data));
+            b.put(data);
+        }
+        int second = SegmentHeader.SIZE + RecordFormat.HEADER_SIZE + 10;
+        byte[] tornTail = intended.clone();
+        tornTail[intended.length - 1] = 0;
+        byte[] tornMiddle = intended.clone();
+        tornMiddle[second + 3] ^= 1;
+        assertFalse(CrashState.hasHole(intended, intended));
+        assertFalse(CrashState.hasHole(intended, tornTail));
+        assertTrue(CrashState.hasHole(intended, tornMiddle));
+    }
+
+    private static byte[] filled(int n, byte v) {
+        byte[] b = new byte[n];
+        java.util.Arrays.fill(b, v);
+        return b;
+    }
+}
