@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -173,6 +174,9 @@ class BrokenBackendsTest {
         for (Map.Entry<String, Throwable> e : run.failed.entrySet()) {
             assertTrue(e.getValue() instanceof AssertionError, kit.getSimpleName() + ": " + e.getKey()
                     + " must fail by an assertion that names the guarantee, not by " + e.getValue());
+            assertTrue(String.valueOf(e.getValue().getMessage()).matches("(?s)\\[" + Pattern.quote(backend) + "\\] (G\\d+|API): .*"),
+                    kit.getSimpleName() + ": " + e.getKey() + " failed with a message that does not name the backend and "
+                    + "the guarantee: " + e.getValue().getMessage());
         }
         Set<String> skippable = LogStorageTck.class.isAssignableFrom(kit) ? Set.of()
                 // memory is not DURABLE; a provider made by a factory method is neither registered with
