@@ -65,6 +65,11 @@ public interface PersistentLog<P, S, C> extends AutoCloseable {
     /**
      * Calls {@code action} for every stored decision above {@code seqNo}, ascending, holding only a
      * bounded number of decisions in memory. Exceptions thrown by {@code action} propagate.
+     *
+     * <p>The iteration sees the stored range as of its start: {@link #compactLogUpTo} and
+     * {@link #truncateFrom} called from other threads wait until it ends (called from {@code action}
+     * itself they throw {@link IllegalStateException}), and compaction on checkpoint is left to the
+     * next checkpoint. Decisions stored meanwhile above the range are not visited.
      */
     void forEachDecisionAfter(SeqNo seqNo, Consumer<Decision<P>> action);
 

@@ -103,7 +103,8 @@ final class TailRecovery {
         long[] ahead = scanAhead(w, pos, limit, seq, capacity, crc);
         if (ahead[0] >= 0) {
             throw FileFormat.corrupt(h.path(), pos, seq, what + ", yet a valid record (seq " + ahead[1]
-                    + ") follows at offset " + ahead[0] + ": this is damage, not a torn write");
+                    + ") follows at offset " + ahead[0] + ": this is damage, not a torn write (a crash that "
+                    + "persisted a later unsynced write before an earlier one looks the same); the log was left unchanged");
         }
         long lastNonZero = ahead[2];
         if (lastNonZero >= pos) {

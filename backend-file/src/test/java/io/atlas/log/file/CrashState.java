@@ -49,9 +49,9 @@ final class CrashState {
         PREFIX,
         /** Power loss keeping a random version of each sector and a random subset of directory changes (in per-name order). */
         SUBSET,
-        /** Like {@link #PREFIX}, but what was appended and lost reads back as zeros, and files keep their new size. */
+        /** Like {@link #PREFIX}, but what was appended and lost reads back as zeros, up to a size between the kept and the new one. */
         ZEROS,
-        /** Like {@link #PREFIX}, but what was appended and lost reads back as random bytes, and files keep their new size. */
+        /** Like {@link #ZEROS}, with random bytes instead of zeros. */
         GARBAGE,
         /** Power loss during the recovery done by opening an earlier crash state. */
         RECOVERY;
@@ -308,8 +308,9 @@ final class CrashState {
                     size = Math.max(size, to);
                 }
             }
-            if (kind != Kind.SUBSET) {
-                size = in.size;
+            if (kind != Kind.SUBSET && in.size > size) {
+                // The new size reached the disk, or part of the way to it.
+                size += rnd.nextInt(in.size - size + 1);
             }
         }
         desc.append("; ").append(name).append(": ").append(keptPieces).append(" of ").append(pieces)

@@ -82,6 +82,12 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ReentrantLock syncLock = new ReentrantLock();
+    /**
+     * Read side held by every scan of decisions, write side by compaction and suffix truncation, so
+     * that a scan sees the range as of its start (the SPI's scan is not a snapshot). Taken before
+     * {@code writeLock}, never while holding it.
+     */
+    private final ReentrantReadWriteLock rangeLock = new ReentrantReadWriteLock();
 
     /** Decisions appended since open; written under writeLock after the append returned. */
     private volatile long appendedTicket;
@@ -295,6 +301,10 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
                 throw new IllegalStateException("state codec " + stateCodec + " returned null for the checkpoint at seq " + seq);
             }
             byte[] record = format.encodeCheckpoint(seq, bytes);
+            // on-checkpoint compaction never waits for a running scan: when one holds the range, the
+            // compaction is left to the next checkpoint, which compacts at least as far
+            boolean mayCompact = config.compaction() == CompactionMode.ON_CHECKPOINT
+                    && rangeLock.writeLock().tryLock();
             writeLock.lock();
             syncLock.lock();
             try {
@@ -317,12 +327,15 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
                     long old = seqs[i];
                     mutate("deletion of the checkpoint at seq " + old, () -> storage.deleteCheckpoint(old));
                 }
-                if (config.compaction() == CompactionMode.ON_CHECKPOINT && seq - config.compactionRetain() >= 0) {
+                if (mayCompact && seq - config.compactionRetain() >= 0) {
                     compactLocked(seq - config.compactionRetain());
                 }
             } finally {
                 syncLock.unlock();
                 writeLock.unlock();
+                if (mayCompact) {
+                    rangeLock.writeLock().unlock();
+                }
             }
         } finally {
             exit();
@@ -475,6 +488,7 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
         enter();
         try {
             long n = seqNo.value();
+            lockRange("compactLogUpTo");
             writeLock.lock();
             syncLock.lock();
             try {
@@ -494,6 +508,7 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
             } finally {
                 syncLock.unlock();
                 writeLock.unlock();
+                rangeLock.writeLock().unlock();
             }
         } finally {
             exit();
@@ -521,6 +536,7 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
         enter();
         try {
             long n = seqNo.value();
+            lockRange("truncateFrom");
             writeLock.lock();
             syncLock.lock();
             try {
@@ -545,6 +561,7 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
             } finally {
                 syncLock.unlock();
                 writeLock.unlock();
+                rangeLock.writeLock().unlock();
             }
         } finally {
             exit();
@@ -812,6 +829,25 @@ final class CorePersistentLog<P, S, C> implements PersistentLog<P, S, C> {
      * order and without holes; with {@code complete}, also that nothing at the end is missing.
      */
     private void scanDecisions(long from, long to, boolean complete, Consumer<Decision<P>> action) {
+        rangeLock.readLock().lock();
+        try {
+            scanDecisionsLocked(from, to, complete, action);
+        } finally {
+            rangeLock.readLock().unlock();
+        }
+    }
+
+    /** Takes the write side of {@code rangeLock}, refusing a call from inside a scan on this thread. */
+    private void lockRange(String operation) {
+        if (rangeLock.getReadHoldCount() > 0) {
+            throw new IllegalStateException(operation + "() of the " + where + " was called from inside a "
+                    + "forEachDecisionAfter action on the same thread; the iteration holds the range it visits, so call "
+                    + operation + " after it returns");
+        }
+        rangeLock.writeLock().lock();
+    }
+
+    private void scanDecisionsLocked(long from, long to, boolean complete, Consumer<Decision<P>> action) {
         long[] expected = {-1};
         read("scan of decisions " + from + ".." + to, () -> {
             storage.scan(from, to, (seq, data) -> {
