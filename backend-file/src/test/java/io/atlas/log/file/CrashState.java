@@ -4,10 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -121,16 +123,14 @@ final class CrashState {
         StringBuilder desc = new StringBuilder(kind.name());
         TreeMap<String, SimulatedDisk.Inode> entries = keptEntries(d, kind, rnd, desc);
 
-        Map<SimulatedDisk.Inode, Boolean> reachable = new IdentityHashMap<>();
-        for (SimulatedDisk.Inode in : entries.values()) {
-            reachable.put(in, Boolean.TRUE);
-        }
+        Set<SimulatedDisk.Inode> reachable = Collections.newSetFromMap(new IdentityHashMap<>());
+        reachable.addAll(entries.values());
         // A global order of unforced writes: PREFIX-like kinds keep those before a cut, and some sectors of the one at it.
         int cut = Integer.MAX_VALUE;
         int partialSectors = 0;
         if (kind == Kind.PREFIX || kind == Kind.ZEROS || kind == Kind.GARBAGE) {
             List<SimulatedDisk.Write> all = new ArrayList<>();
-            for (SimulatedDisk.Inode in : reachable.keySet()) {
+            for (SimulatedDisk.Inode in : reachable) {
                 all.addAll(in.pending);
             }
             all.sort((a, b) -> Integer.compare(a.opIndex(), b.opIndex()));
@@ -206,7 +206,7 @@ final class CrashState {
         for (int i = 0; i < n; i++) {
             SimulatedDisk.DirOp op = pending.get(i);
             desc.append(keep[i] ? " kept[#" : " lost[#").append(op.opIndex()).append(' ')
-                    .append(op.kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(op.name());
+                    .append(op.kind().name().toLowerCase(Locale.ROOT)).append(' ').append(op.name());
             if (op.target() != null) {
                 desc.append("->").append(op.target());
             }

@@ -44,6 +44,7 @@ final class CrashStateCampaign {
     private int failedStates;
     private final Map<String, Integer> failuresByGuarantee = new TreeMap<>();
     private final List<String> reports = new ArrayList<>();
+    private String firstRefusal;
     private Throwable harnessError;
 
     CrashStateCampaign(long seed, SimulatedDisk.Fault fault, int statesPerPoint) {
@@ -116,8 +117,11 @@ final class CrashStateCampaign {
         if (state.kind() == CrashState.Kind.RECOVERY) {
             recoveryStates++;
         }
-        if (v.refused()) {
-            refused++;
+        if (v.refusal() != null) {
+            if (refused++ == 0) {
+                firstRefusal = "seed " + seed + ", " + where + ", crash point after op " + op + ", " + model.position()
+                        + "\n  state: " + state.description() + "\n  refused: " + v.refusal();
+            }
         }
         if (!v.failures().isEmpty()) {
             failedStates++;
@@ -177,6 +181,11 @@ final class CrashStateCampaign {
 
     int refused() {
         return refused;
+    }
+
+    /** The first state open refused as corrupt because the crash left a hole, or null. */
+    String firstRefusal() {
+        return firstRefusal;
     }
 
     /** Failed states per guarantee named (a state failing two guarantees counts for both). */

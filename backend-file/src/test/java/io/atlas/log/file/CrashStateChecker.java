@@ -32,8 +32,11 @@ import java.util.zip.CRC32C;
  */
 final class CrashStateChecker {
 
-    /** What checking one state found; {@code recovery} is a state of a crash during its recovery, or null. */
-    record Verdict(boolean refused, List<CrashStateModel.Failure> failures, CrashState recovery) {
+    /**
+     * What checking one state found: the message of an allowed refusal to open (or null), the
+     * failures, and a state of a crash during its recovery (or null).
+     */
+    record Verdict(String refusal, List<CrashStateModel.Failure> failures, CrashState recovery) {
     }
 
     /** Kinds a crash during recovery is drawn from. */
@@ -76,36 +79,33 @@ final class CrashStateChecker {
             s = open(disk);
         } catch (CorruptLogException e) {
             if (state.holeFiles().stream().anyMatch(f -> String.valueOf(e.getMessage()).contains(f))) {
-                return new Verdict(true, failures, recovery[0]);
+                return new Verdict(e.getMessage(), failures, recovery[0]);
             }
             failures.add(new CrashStateModel.Failure("G3", "open refused a state a crash can leave: " + e.getMessage()));
-            return new Verdict(false, failures, recovery[0]);
+            return new Verdict(null, failures, recovery[0]);
         } catch (IOException | RuntimeException e) {
             failures.add(new CrashStateModel.Failure("G3", "open failed: " + e));
-            return new Verdict(false, failures, recovery[0]);
+            return new Verdict(null, failures, recovery[0]);
         } finally {
             disk.listener(op -> { });
         }
         try {
             Observed seen = observe(s, "after open", failures);
             if (seen == null) {
-                return new Verdict(false, failures, recovery[0]);
+                return new Verdict(null, failures, recovery[0]);
             }
             model.checkRecords(seen.first, seen.last, seen.data, failures);
             Map<Long, Optional<byte[]>> checkpoints = checkpoints(s, model, failures);
             Map<String, Optional<byte[]>> meta = meta(s, model, failures);
             if (failures.isEmpty()) {
                 appendAndReopen(s, disk, model, seen, checkpoints, meta, failures);
-                s = null;
             }
         } catch (IOException | RuntimeException e) {
             failures.add(new CrashStateModel.Failure("G3", "a call after open failed: " + e));
         } finally {
-            if (s != null) {
-                closeQuietly(s, failures);
-            }
+            closeQuietly(s, failures);
         }
-        return new Verdict(false, failures, recovery[0]);
+        return new Verdict(null, failures, recovery[0]);
     }
 
     /** The records after open, as read, scan and first/lastSeq show them. */

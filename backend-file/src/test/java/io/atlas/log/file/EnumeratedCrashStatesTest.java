@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -109,6 +111,10 @@ class EnumeratedCrashStatesTest {
         int cuts = WARNINGS.cutsFinished.get() - cutsFinished;
         System.out.printf("%s in %.1f s; recovery discarded %d torn tails and finished %d interrupted truncations%n",
                 campaign.summary(), (System.nanoTime() - start) / 1e9, torn, cuts);
+        if (campaign.firstRefusal() != null) {
+            System.out.println("crash-states[file]: first state refused as corrupt (a valid record after a torn one, G4): "
+                    + campaign.firstRefusal());
+        }
         assertEquals(0, campaign.failedStates(), () -> campaign.summary() + "\n" + campaign.reports());
         if (campaign.crashPoints() >= 1000) {
             assertTrue(torn > 0 && cuts > 0, "the states must exercise torn-tail discarding and interrupted truncations: "
@@ -186,7 +192,7 @@ class EnumeratedCrashStatesTest {
     void crashState_hasHoleOnlyWhenAnIntactRecordFollowsADamagedOne() {
         byte[] intended = new byte[SegmentHeader.SIZE + 3 * (RecordFormat.HEADER_SIZE + 10)];
         ByteBuffer b = ByteBuffer.wrap(intended).position(SegmentHeader.SIZE);
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         byte[] scratch = new byte[RecordFormat.HEADER_SIZE];
         for (long seq = 0; seq < 3; seq++) {
             byte[] data = filled(10, (byte) (seq + 1));
@@ -252,7 +258,7 @@ class EnumeratedCrashStatesTest {
 
     private static byte[] filled(int n, byte v) {
         byte[] b = new byte[n];
-        java.util.Arrays.fill(b, v);
+        Arrays.fill(b, v);
         return b;
     }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -55,7 +56,7 @@ final class SimulatedDisk implements FileIo {
                 case WRITE -> "write " + file + " [" + offset + ", " + (offset + length) + ")";
                 case RENAME -> "rename " + file + " -> " + target;
                 case FORCE -> "force " + file + (length != 0 ? " (with metadata)" : "");
-                default -> kind.name().toLowerCase(java.util.Locale.ROOT) + " " + file;
+                default -> kind.name().toLowerCase(Locale.ROOT) + " " + file;
             };
         }
     }
