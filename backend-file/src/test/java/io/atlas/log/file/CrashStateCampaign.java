@@ -166,10 +166,6 @@ final class CrashStateCampaign {
         return crashPoints;
     }
 
-    int states() {
-        return states;
-    }
-
     /** States taken at the workload's crash points, not counting crashes during recovery. */
     int primaryStates() {
         return states - recoveryStates;
@@ -177,10 +173,6 @@ final class CrashStateCampaign {
 
     int failedStates() {
         return failedStates;
-    }
-
-    int refused() {
-        return refused;
     }
 
     /** The first state open refused as corrupt because the crash left a hole, or null. */

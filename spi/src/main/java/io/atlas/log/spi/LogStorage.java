@@ -68,7 +68,8 @@ public interface LogStorage extends Closeable {
      * Drops every record with seq {@code <= upToSeqInclusive}. Atomic and durable on return: after a
      * crash the log starts either at the old first seq or above the new point, with no hole. May pass
      * {@code lastSeq()}: the storage becomes empty and the next append must be above the point.
-     * A point below {@code firstSeq()} is a no-op.
+     * A point below {@code firstSeq()} removes no record, but is remembered like any other: once the
+     * storage is empty, the next append must be above the highest point ever given.
      */
     void truncatePrefix(long upToSeqInclusive) throws IOException;
 
