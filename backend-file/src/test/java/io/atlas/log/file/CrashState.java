@@ -64,16 +64,22 @@ final class CrashState {
     }
 
     private final Kind kind;
+    private final Path dir;
     private final SimulatedDisk disk;
     private final long fingerprint;
     private final Set<String> holeFiles;
+    /** What the workload meant each segment to hold: its live content at the crash. */
+    private final Map<String, byte[]> intended;
     private final String description;
 
-    private CrashState(Kind kind, SimulatedDisk disk, long fingerprint, Set<String> holeFiles, String description) {
+    private CrashState(Kind kind, Path dir, SimulatedDisk disk, long fingerprint, Set<String> holeFiles,
+            Map<String, byte[]> intended, String description) {
         this.kind = kind;
+        this.dir = dir;
         this.disk = disk;
         this.fingerprint = fingerprint;
         this.holeFiles = holeFiles;
+        this.intended = intended;
         this.description = description;
     }
 
@@ -102,10 +108,16 @@ final class CrashState {
 
     /** This state, taken while opening {@code cause}, as the result of a crash during that recovery. */
     CrashState duringRecoveryOf(CrashState cause) {
-        // A hole is judged against what the workload wrote; recovery does not repair one it refuses.
-        Set<String> holes = new TreeSet<>(holeFiles);
-        holes.addAll(cause.holeFiles);
-        return new CrashState(Kind.RECOVERY, disk, fingerprint, holes, kind + " state of a crash during recovery ["
+        // Holes are judged against what the workload wrote: a crash while recovery clears a torn tail
+        // may keep a cleared sector and lose the next one, and so bring back a record the tear had damaged.
+        Set<String> holes = new TreeSet<>();
+        for (Map.Entry<String, byte[]> e : disk.liveFiles(dir).entrySet()) {
+            byte[] meant = cause.intended.get(e.getKey());
+            if (meant != null && hasHole(meant, e.getValue())) {
+                holes.add(e.getKey());
+            }
+        }
+        return new CrashState(Kind.RECOVERY, dir, disk, fingerprint, holes, cause.intended, kind + " state of a crash during recovery ["
                 + description + "] from " + cause.kind + " state [" + cause.description + "]");
     }
 
@@ -149,6 +161,7 @@ final class CrashState {
         Map<String, byte[]> files = new LinkedHashMap<>();
         Map<SimulatedDisk.Inode, byte[]> built = new IdentityHashMap<>();
         Set<String> holes = new TreeSet<>();
+        Map<String, byte[]> intended = new TreeMap<>();
         CRC32C crc = new CRC32C();
         Adler32 adler = new Adler32();
         for (Map.Entry<String, SimulatedDisk.Inode> e : entries.entrySet()) {
@@ -159,8 +172,12 @@ final class CrashState {
                 built.put(in, content);
             }
             files.put(e.getKey(), content);
-            if (Segment.isName(e.getKey()) && hasHole(in.liveContent(), content)) {
-                holes.add(e.getKey());
+            if (Segment.isName(e.getKey())) {
+                byte[] meant = in.liveContent();
+                intended.put(e.getKey(), meant);
+                if (hasHole(meant, content)) {
+                    holes.add(e.getKey());
+                }
             }
             byte[] nameBytes = e.getKey().getBytes(StandardCharsets.UTF_8);
             for (Checksum sum : new Checksum[] {crc, adler}) {
@@ -170,7 +187,7 @@ final class CrashState {
             }
         }
         long fingerprint = crc.getValue() << 32 | adler.getValue();
-        return new CrashState(kind, SimulatedDisk.of(dir, files), fingerprint, holes, desc.toString());
+        return new CrashState(kind, dir, SimulatedDisk.of(dir, files), fingerprint, holes, intended, desc.toString());
     }
 
     /** The directory entries after the crash: durable ones plus the kept unsynced changes, in order. */

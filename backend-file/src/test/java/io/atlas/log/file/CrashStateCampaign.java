@@ -109,10 +109,10 @@ final class CrashStateCampaign {
             SimulatedDisk disk, SimulatedDisk.Op op, String where, boolean sampleRecovery) {
         CrashStateChecker.Verdict v = checker.check(state, model, sampleRecovery, rnd);
         states++;
-        if (state.kind() == CrashState.Kind.KILL) {
-            kills++;
-        } else {
+        if (state.kind().isPowerLoss()) {
             powerLosses++;
+        } else {
+            kills++;
         }
         if (state.kind() == CrashState.Kind.RECOVERY) {
             recoveryStates++;

@@ -55,8 +55,8 @@ final class CrashStateModel {
 
     private long first = -1;
     private long last = -1;
+    /** The highest prefix truncation point attempted, returned or not. */
     private long prefixPoint = -1;
-    private long maxPrefixAttempted = -1;
 
     private long ackFirst = -1;
     private long ackLast = -1;
@@ -94,11 +94,6 @@ final class CrashStateModel {
 
     long prefixPoint() {
         return prefixPoint;
-    }
-
-    /** Calls begun so far. */
-    int calls() {
-        return callNames.size();
     }
 
     /** The seq the next append must start at, or the lowest one allowed when the log is empty. */
@@ -166,7 +161,6 @@ final class CrashStateModel {
         int call = begin("truncatePrefix(" + point + ")");
         if (point > prefixPoint) {
             prefixPoint = point;
-            maxPrefixAttempted = Math.max(maxPrefixAttempted, point);
             if (!isEmpty() && point >= first) {
                 if (point >= last) {
                     first = -1;
@@ -279,7 +273,7 @@ final class CrashStateModel {
 
     /** The seq at which to test that appending works after the crash. */
     long nextSeqAfterCrash(long visibleLast) {
-        return visibleLast >= 0 ? visibleLast + 1 : maxPrefixAttempted + 1;
+        return visibleLast >= 0 ? visibleLast + 1 : prefixPoint + 1;
     }
 
     /** The prefix truncation point that returned, or -1. */

@@ -31,13 +31,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sync of seeded workloads, the states a crash may leave (see {@link CrashState}) are opened and
  * checked for G1, G2, G3, G5 and G6 ({@link CrashStateChecker}).
  *
- * <p>System properties: {@code atlas.crashstates.seed} (printed; random when absent),
- * {@code atlas.crashstates.points} and {@code atlas.crashstates.states} (workloads run until at least
- * this many crash points and crash states, not counting crashes during recovery, were checked; 2500
- * and 10000 by default),
- * {@code atlas.crashstates.workloads} (run exactly this many instead), {@code atlas.crashstates.calls}
- * (storage calls per workload, 200) and {@code atlas.crashstates.statesPerPoint} (6: durable-only,
- * kill, and the power-loss kinds in turn).
+ * <p>Expected outcome: every state opens and passes, except that open may refuse, with a
+ * {@code CorruptLogException} naming the segment, a state in which the crash kept an unsynced record
+ * and lost an earlier one (a valid record behind a torn one, which G4 defines as damage). Such states
+ * are counted and printed as {@code refusedAsCorrupt}, with the first one in full.
+ *
+ * <p>System properties: {@code atlas.crashstates.seed} (printed; random when absent);
+ * {@code atlas.crashstates.points} and {@code atlas.crashstates.states}, 2500 and 10000 by default:
+ * workloads run until at least this many crash points and crash states (not counting crashes during
+ * recovery) were checked; {@code atlas.crashstates.workloads}: run exactly this many instead;
+ * {@code atlas.crashstates.calls}: storage calls per workload, 200; and
+ * {@code atlas.crashstates.statesPerPoint}: states built per crash point, 6 (durable-only, kill, then
+ * the other power-loss kinds in turn; a state equal to one already checked there is skipped).
  */
 class EnumeratedCrashStatesTest {
 

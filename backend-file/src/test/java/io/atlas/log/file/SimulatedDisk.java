@@ -135,10 +135,6 @@ final class SimulatedDisk implements FileIo {
         return ops;
     }
 
-    int opCount() {
-        return ops.size();
-    }
-
     Map<Path, Dir> dirs() {
         return dirs;
     }

@@ -26,6 +26,7 @@ import jetbrains.exodus.env.TransactionalComputable;
 import jetbrains.exodus.io.DataWriter;
 import jetbrains.exodus.io.FileDataWriter;
 import jetbrains.exodus.log.DataCorruptionException;
+import jetbrains.exodus.log.Log;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -58,6 +59,12 @@ import java.util.regex.Pattern;
  * commits after a crash, so no later batch survives without the earlier ones. Checkpoints, metadata and
  * prefix truncation are forced before they return.
  *
+ * <h2>Recovery</h2>
+ * Xodus cuts a torn tail back to its last complete commit by itself. Two cases are handled before it
+ * opens: a last file of nothing but zeros is emptied ({@link XodusFiles}), and a log with data but no
+ * database root is refused with {@link CorruptLogException} instead of being reset to empty, which is what
+ * Xodus 2.0.1 would do.
+ *
  * <h2>Truncation</h2>
  * Deletions run in transactions of at most {@value #DELETE_BATCH} records, so one truncation does not hold
  * the whole tree in memory. {@code truncatePrefix} first commits the new prefix point, and records at or
@@ -84,6 +91,8 @@ final class XodusLogStorage implements LogStorage {
     static final int DELETE_BATCH = 4096;
     private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final String LOCK_MESSAGE = "Can't acquire environment lock";
+    /** Loggable type of a Xodus database root ({@code DatabaseRoot.DATABASE_ROOT_TYPE}, not public in 2.0.1). */
+    private static final int DATABASE_ROOT_TYPE = 1;
 
     /** First and last stored seq ({@code -1} when empty) and the prefix point, swapped as one. */
     private record Bounds(long first, long last, long prefixPoint) {
@@ -152,18 +161,44 @@ final class XodusLogStorage implements LogStorage {
         }
     }
 
+    /**
+     * Opens the Xodus log, then the environment on it. Between the two, refuses a log that holds data but
+     * no database root: Xodus would take it for an empty database and cut it to nothing
+     * ({@code MetaTreeImpl.create}: "No roots found: the database is empty").
+     */
     private static EnvironmentImpl openEnvironment(Path dir, EnvironmentConfig config) throws IOException {
-        Environment env;
+        long bytes = XodusFiles.discardZeroFilledLastFile(dir);
+        Log log;
         try {
-            env = Environments.newInstance(dir.toFile(), config);
+            log = Environments.newLogInstance(dir.toFile(), config);
         } catch (ExodusException e) {
             String message = String.valueOf(e.getMessage());
             if (message.startsWith(LOCK_MESSAGE)) {
                 throw new LogLockedException("xodus: the Xodus environment in " + dir + " is locked by another open"
-                        + " (lock file " + dir.resolve("xd.lck") + "); close the other log first. Xodus says: "
+                        + " (lock file " + dir.resolve(OwnerOnlyFiles.LOCK_FILE) + "); close the other log first. Xodus says: "
                         + message.lines().limit(4).reduce((a, b) -> a + " " + b).orElse(""), e);
             }
             throw storageError("open", dir, e);
+        }
+        Environment env;
+        try {
+            if (bytes >= XodusOptions.LOG_FILE_SIZE_UNIT && log.getLastLoggableOfType(DATABASE_ROOT_TYPE) == null) {
+                throw new CorruptLogException("xodus: the Xodus log in " + dir + " holds " + bytes + " bytes but no valid"
+                        + " database root; Xodus would reset it to an empty database, so it is not opened. Keep a copy of"
+                        + " the directory and restore the log from a peer");
+            }
+            env = Environments.newInstance(log, config);
+        } catch (RuntimeException | Error e) {
+            try {
+                log.close();
+                closeDirectoryChannel(log.getConfig().getWriter(), dir);
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            if (e instanceof ExodusException x) {
+                throw storageError("open", dir, x);
+            }
+            throw e;
         }
         if (env instanceof EnvironmentImpl impl) {
             return impl;

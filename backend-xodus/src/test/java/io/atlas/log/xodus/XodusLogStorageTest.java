@@ -338,6 +338,52 @@ class XodusLogStorageTest {
     }
 
     @Test
+    void g3_lastFileFullOfZerosIsATornTail() throws IOException {
+        // after a power loss ext4 may show a file created (directory synced) but never synced as zeros
+        Path dir = tmp.resolve("log");
+        Map<String, String> small = Map.of(XodusOptions.LOG_FILE_SIZE, "256KiB");
+        try (LogStorage s = open(dir, small)) {
+            for (int i = 0; i < 8; i++) {
+                s.append(records(i * 100L, 100, 1000));
+            }
+            s.sync();
+        }
+        Path last;
+        try (Stream<Path> files = Files.list(dir)) {
+            last = files.filter(f -> f.toString().endsWith(".xd")).max(Path::compareTo).orElseThrow();
+        }
+        long size = Files.size(last);
+        assertTrue(size > 0 && !last.getFileName().toString().equals("00000000000.xd"), "need a second file: " + last);
+        last.toFile().setWritable(true);
+        Files.write(last, new byte[(int) size]);
+        try (LogStorage s = open(dir, small)) {
+            assertEquals(0, s.firstSeq());
+            assertTrue(s.lastSeq() > 0 && s.lastSeq() < 799, "records in the zeroed file are lost, the rest kept: " + s.lastSeq());
+            long[] next = {0};
+            s.scan(0, Long.MAX_VALUE, (seq, d) -> {
+                assertEquals(next[0]++, seq);
+                assertArrayEquals(data(seq, 1000), d);
+            });
+            s.append(records(s.lastSeq() + 1, 1, 5));
+        }
+    }
+
+    @Test
+    void g4_aLogWithoutAnyValidRootIsRefusedNotResetToEmpty() throws IOException {
+        Path dir = tmp.resolve("log");
+        Files.createDirectories(dir);
+        byte[] garbage = new byte[128 << 10];
+        new java.util.SplittableRandom(42).nextBytes(garbage);
+        Path file = dir.resolve("00000000000.xd");
+        Files.write(file, garbage);
+        // Xodus 2.0.1 takes it for a torn tail without a root and would cut it to an empty database
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, Map.of()).close(),
+                "a log of garbage must not open as an empty log");
+        assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("no valid database root"), e.getMessage());
+        assertArrayEquals(garbage, Files.readAllBytes(file), "the refused open must leave the file as it was");
+    }
+
+    @Test
     void g9_badArgumentsAreRefused() throws IOException {
         try (LogStorage s = open(tmp.resolve("log"), Map.of())) {
             assertThrows(IllegalArgumentException.class, () -> s.append(null));
