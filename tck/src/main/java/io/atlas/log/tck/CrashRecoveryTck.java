@@ -4,6 +4,7 @@ import io.atlas.log.PersistentLogConfig;
 import io.atlas.log.spi.Capability;
 import io.atlas.log.spi.StorageProvider;
 import io.atlas.log.tck.crash.CrashCampaign;
+import io.atlas.log.tck.crash.FullDisk;
 import io.atlas.log.tck.crash.LoopMount;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +66,7 @@ public abstract class CrashRecoveryTck {
     private static final System.Logger LOG = System.getLogger(CrashRecoveryTck.class.getName());
     private static final long POWER_IMAGE_SIZE = 512L << 20;
     private static final int MAX_REPORTED = 25;
+    private static final long FULL_DISK_SIZE = 4L << 20;
 
     private CrashCampaign campaign;
     private String backend;
@@ -183,6 +185,20 @@ public abstract class CrashRecoveryTck {
         assumePowerLossPossible();
         try (LoopMount mount = LoopMount.create(campaign.newScratchDirectory("disk"), POWER_IMAGE_SIZE)) {
             check(campaign.powerLossControl(mount));
+        }
+    }
+
+    @Test
+    public void g8_fullDiskIsFailStopAndKeepsEveryAcknowledgedDecision() throws Exception {
+        Optional<String> missing = FullDisk.unavailableReason();
+        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        try (FullDisk disk = FullDisk.mount(campaign.newScratchDirectory("full-disk"), FULL_DISK_SIZE)) {
+            List<String> violations = disk.check(provider(), b -> configure(b.maxSegmentSize(256 << 10)), seed,
+                    FULL_DISK_SIZE * 8);
+            if (!violations.isEmpty()) {
+                failures++;
+                fail("disk-full check failed (seed " + seed + "):\n" + String.join("\n", violations));
+            }
         }
     }
 

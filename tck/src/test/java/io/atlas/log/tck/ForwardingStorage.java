@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Optional;
 
 /** A {@link LogStorage} that forwards every call; broken backends override what they break. */
-class ForwardingStorage implements LogStorage {
+public class ForwardingStorage implements LogStorage {
 
     protected final LogStorage delegate;
 
-    ForwardingStorage(LogStorage delegate) {
+    public ForwardingStorage(LogStorage delegate) {
         this.delegate = delegate;
     }
 

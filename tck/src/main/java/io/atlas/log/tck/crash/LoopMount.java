@@ -282,7 +282,7 @@ public final class LoopMount implements AutoCloseable {
         return out;
     }
 
-    private static Optional<String> find(String command) {
+    static Optional<String> find(String command) {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
@@ -297,7 +297,7 @@ public final class LoopMount implements AutoCloseable {
         return Optional.empty();
     }
 
-    private static int uid() {
+    static int uid() {
         try {
             return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +84,20 @@ class BrokenBackendCrashTest {
             System.out.println("no-fsync backend, control: " + r.summary());
             assertTrue(r.passed(), () -> String.join("\n", r.violations()));
             assertTrue(c.controlLost() > 0, () -> "control lost " + c.controlLost());
+        }
+    }
+
+    @Test
+    void g8_fullDiskCatchesABackendThatSwallowsWriteErrors() throws Exception {
+        Optional<String> missing = FullDisk.unavailableReason();
+        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        Path mountPoint = Files.createTempDirectory("atlas-full-disk-selftest");
+        try (FullDisk disk = FullDisk.mount(mountPoint, 2L << 20)) {
+            List<String> violations = disk.check(new SwallowsWriteErrorsStorageProvider(), b -> b, 7, 16L << 20);
+            assertTrue(violations.stream().anyMatch(v -> v.contains("G8")),
+                    "the disk-full check must report G8 for a backend that swallows write errors; got " + violations);
+        } finally {
+            Files.deleteIfExists(mountPoint);
         }
     }
 }
