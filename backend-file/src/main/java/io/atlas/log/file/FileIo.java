@@ -33,8 +33,13 @@ interface FileIo {
     /** The entries of {@code dir} (full paths, any order). */
     List<Path> list(Path dir) throws IOException;
 
-    /** Creates {@code dir} and missing parents, owner-only; nothing when it exists. */
-    void createDirectories(Path dir) throws IOException;
+    /**
+     * Creates {@code dir} and missing parents, owner-only; nothing when it exists. The new entries are
+     * not durable until the caller syncs the parent of each.
+     *
+     * @return the directories created, outermost first; empty when {@code dir} existed
+     */
+    List<Path> createDirectories(Path dir) throws IOException;
 
     /** Renames {@code source} to {@code target} atomically, replacing {@code target}. */
     void rename(Path source, Path target) throws IOException;

@@ -114,7 +114,14 @@ final class FileLogStorage implements LogStorage {
     // open
 
     private void recover() throws IOException {
-        io.createDirectories(dir);
+        // Durable before anything goes in: a directory this backend created must not vanish with its
+        // files on power loss. Used without core (which syncs the parent itself), this is the only sync.
+        for (Path created : io.createDirectories(dir)) {
+            Path parent = created.toAbsolutePath().getParent();
+            if (parent != null) {
+                io.syncDirectory(parent);
+            }
+        }
         List<Path> entries = io.list(dir);
         List<Segment> found = new ArrayList<>();
         boolean removedTemp = false;
@@ -231,6 +238,11 @@ final class FileLogStorage implements LogStorage {
                 io.syncDirectory(dir);
                 continue;
             }
+            // What open read may still be only in the page cache (a process crash, or a close without
+            // sync): force it before any record can claim it as synced (see TailRecovery). This also
+            // makes a torn tail's clearing durable.
+            t.handle().force(false);
+            t.resetSynced(r.offsets().dataEnd());
             t.setOffsets(r.offsets());
             t.setSealed(r.sealed());
             tail = t;
@@ -341,7 +353,7 @@ final class FileLogStorage implements LogStorage {
                 seal(t);
                 continue;
             }
-            writeRecords(t.handle(), records, i, j, start);
+            writeRecords(t.handle(), records, i, j, start, t.synced());
             offsets.append(ends, j - i);
             Range r = range;
             range = new Range(r.isEmpty() ? seq : r.first(), records[j - 1].seq());
@@ -369,7 +381,11 @@ final class FileLogStorage implements LogStorage {
         rememberLoadedIndex(t);
     }
 
-    private void writeRecords(FileHandle h, LogRecord[] records, int from, int to, long position)
+    /**
+     * Writes records {@code from..to-1} at {@code position}, each header carrying {@code synced}, the
+     * watermark published before the batch began (a sync finishing meanwhile only makes it conservative).
+     */
+    private void writeRecords(FileHandle h, LogRecord[] records, int from, int to, long position, int synced)
             throws IOException {
         ByteBuffer buf = writeBuffer;
         buf.clear();
@@ -377,11 +393,11 @@ final class FileLogStorage implements LogStorage {
         for (int k = from; k < to; k++) {
             LogRecord r = records[k];
             byte[] data = r.data();
-            int crc = RecordFormat.checksum(writeCrc, scratch, r.seq(), data);
+            int crc = RecordFormat.checksum(writeCrc, scratch, r.seq(), synced, data);
             if (buf.remaining() < RecordFormat.HEADER_SIZE) {
                 filePos = flush(h, buf, filePos);
             }
-            RecordFormat.putHeader(buf, data.length, r.seq(), crc);
+            RecordFormat.putHeader(buf, data.length, r.seq(), synced, crc);
             for (int off = 0; off < data.length; ) {
                 if (!buf.hasRemaining()) {
                     filePos = flush(h, buf, filePos);
@@ -613,6 +629,9 @@ final class FileLogStorage implements LogStorage {
             Segment.zero(h, trailer, trailer + SegmentIndex.TRAILER_SIZE);
         }
         h.force(false);
+        // That force covered the kept records too, and the watermark must not stay above the cut: a
+        // record appended at the cut would otherwise vouch for bytes that are gone.
+        k.resetSynced(cutOffset);
         cutState.withoutCut().write(io, dir);
         int[] kept = Arrays.copyOf(offsets.toArray(), Math.max(keep, 64));
         k.setSealed(false);
@@ -707,7 +726,10 @@ final class FileLogStorage implements LogStorage {
 
     /**
      * Forces the tail only: every earlier segment was forced when it was sealed, and truncations and
-     * state files are durable when their calls return.
+     * state files are durable when their calls return. The tail's synced watermark is raised to the
+     * data end read before the force began (those bytes were written before it, so it covers them),
+     * and only once the force has returned: a concurrent append reads the value from before this sync
+     * or after it, never one that a running force has not yet made true.
      */
     @Override
     public void sync() throws IOException {
@@ -718,7 +740,12 @@ final class FileLogStorage implements LogStorage {
             Segment t = tail;
             if (t != null) {
                 try {
+                    RecordOffsets offsets = t.offsets(); // null for a sealed tail whose index was let go
+                    int end = offsets != null ? offsets.dataEnd() : -1;
                     t.handle().force(false);
+                    if (end >= 0) {
+                        t.markSynced(end);
+                    }
                 } catch (IOException | RuntimeException e) {
                     fail(e);
                     throw e;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -54,15 +55,29 @@ final class RealFileIo implements FileIo {
     }
 
     @Override
-    public void createDirectories(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
+    public List<Path> createDirectories(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        List<Path> missing = new ArrayList<>();
+        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.add(0, p);
         }
-        if (posix(dir)) {
-            Files.createDirectories(dir, OWNER_DIR);
-        } else {
-            Files.createDirectories(dir);
+        List<Path> created = new ArrayList<>(missing.size());
+        for (Path p : missing) {
+            try {
+                if (posix(p)) {
+                    Files.createDirectory(p, OWNER_DIR);
+                } else {
+                    Files.createDirectory(p);
+                }
+                created.add(p);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(p)) {
+                    throw e;
+                }
+                // created meanwhile by someone else, who owns its durability
+            }
         }
+        return created;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -32,6 +33,12 @@ final class Segment {
     /** Record ends; always set for the tail, loaded on demand (and dropped again) for a sealed segment. */
     private volatile RecordOffsets offsets;
     private volatile boolean sealed;
+    /**
+     * The synced watermark: every byte before this offset is known durable, covered by a force that has
+     * returned. Written into each record header ({@link RecordFormat}); only ever a published record end
+     * or the header end, and only raised after the force that covers it completed.
+     */
+    private final AtomicInteger synced = new AtomicInteger(SegmentHeader.SIZE);
 
     private Segment(FileIo io, Path path, long firstSeq, long ordinal) {
         this.io = io;
@@ -64,7 +71,8 @@ final class Segment {
     /**
      * Creates a segment durably before any record goes into it: the header and the zeros are written
      * to a temporary file and forced, then the file is renamed into place and the directory forced.
-     * A crash leaves either no segment or a complete empty one.
+     * A crash leaves either no segment or a complete empty one, and the synced watermark of the new
+     * segment starts at its header's end.
      */
     static Segment create(FileIo io, Path dir, long firstSeq, long ordinal, int capacity, boolean preallocate)
             throws IOException {
@@ -160,6 +168,27 @@ final class Segment {
 
     void setSealed(boolean sealed) {
         this.sealed = sealed;
+    }
+
+    /** The synced watermark as last published; a writer building a header reads it once per batch. */
+    int synced() {
+        return synced.get();
+    }
+
+    /**
+     * Raises the watermark to {@code end} after a force that covers it has returned. Concurrent syncs
+     * may finish out of order; the watermark never goes down here.
+     */
+    void markSynced(int end) {
+        synced.accumulateAndGet(end, Math::max);
+    }
+
+    /**
+     * Sets the watermark to {@code end} exactly, which may lower it: at open and after a suffix cut,
+     * each right after a force of the file, while no writer or sync runs.
+     */
+    void resetSynced(int end) {
+        synced.set(end);
     }
 
     /**

@@ -8,15 +8,56 @@ import java.util.zip.CRC32C;
 
 /**
  * Open-time check of the last segment, the only one open reads (SPEC 5). Records are read in order
- * until one is missing or bad. What follows decides what that means:
+ * until one is missing or bad, at offset {@code X}. What follows decides what that means:
  * <ul>
- * <li>nothing but zeros, or bytes holding no valid record: a torn tail (G3). It is overwritten
- *     with zeros, so that no later open sees it again, and logged as a warning naming file and offset;</li>
- * <li>a valid record at any later offset: corruption (G4), since appends are sequential and a torn
- *     write leaves nothing valid behind it. Open fails with {@link CorruptLogException};</li>
+ * <li>nothing but zeros, or bytes holding no valid record: a torn tail (G3);</li>
+ * <li>valid records at later offsets, none of which vouches for {@code X} (see below): a torn tail
+ *     too, whose unsynced writes reached the disk out of order (a crash can keep a later sector of an
+ *     unsynced batch and lose an earlier one). Those later records were never acknowledged and are
+ *     discarded with it;</li>
+ * <li>a valid later record whose synced watermark is above {@code X}: corruption (G4). Open fails
+ *     with {@link CorruptLogException} naming file, offset and seq and changes nothing;</li>
  * <li>a valid seal (trailer and index) describing exactly the records read: a sealed segment, full.
  *     A valid seal that describes more records is corruption, because sealing forces the records first.</li>
  * </ul>
+ * A torn tail is overwritten with zeros from {@code X} to its last non-zero byte, so that no later
+ * open sees it again, and logged as one warning naming file, offset, seq and how many later records
+ * were discarded; the caller forces the file before anything is appended.
+ *
+ * <h2>The synced watermark, and why the rule is safe</h2>
+ * Each record header carries {@code synced} ({@link RecordFormat}): the offset below which the
+ * segment was known durable when the record was written. The writer takes it from the segment's
+ * in-memory watermark, which is only ever set to a value that a force that has already returned
+ * covers: the header's end for a new segment (created and forced before any record, and only after
+ * the previous segment was sealed and forced); the data end at open, after open has forced the tail;
+ * the cut offset after {@code truncateSuffix}, which forces the file; and, for {@code sync}, the data
+ * end read before its force began, published only when that force returned (an append running
+ * meanwhile uses the value from before that sync). Hence, for every record {@code R}: when {@code R}
+ * was written, every byte in {@code [header end, synced(R))} was on disk with its final content, and
+ * no write touches those bytes afterwards (appends only go forward; a cut or a repair clears only
+ * bytes above the watermark it leaves). Watermarks are record ends, so {@code synced(R) > X} means the
+ * whole record at {@code X} was durable before {@code R} was written.
+ * <ol>
+ * <li><b>A crash never makes open refuse.</b> A power loss keeps every byte a completed force covered.
+ *     Let {@code W} be the highest watermark published before the crash: the records below {@code W}
+ *     are intact, so the first bad record lies at {@code X >= W}, and every record carries a watermark
+ *     {@code <= W <= X}. The state is read as a torn tail, whatever order the unsynced writes reached
+ *     the disk in.</li>
+ * <li><b>A refusal is real damage.</b> If a valid record {@code R} carries {@code synced(R) > X}, the
+ *     bytes at {@code X} were durable before {@code R} was written and are now wrong: no crash does
+ *     that.</li>
+ * <li><b>No acknowledged record is discarded by a crash.</b> A record acknowledged durable was covered
+ *     by a sync whose force returned, which published a watermark at or past the record's end; by 1 the
+ *     first bad record lies at or past that watermark, so every discarded record lies beyond every
+ *     acknowledged one.</li>
+ * </ol>
+ * <b>What this cannot see.</b> Damage to durable data is detected only when an intact record written
+ * after the data became durable says so. Real damage (bit rot, a bad sector) at an offset at or above
+ * the highest watermark any later intact record carries, that is, inside the data that the last sync
+ * made durable when no record written after that sync survives, cannot be told from a torn tail: it is
+ * truncated with the torn-tail warning, and the acknowledged records from the damage on are lost. The
+ * window is small and closes quickly: the next append after a sync, and every open (which forces the
+ * tail and starts the next record's watermark at the data end), make the earlier data vouched for.
  */
 final class TailRecovery {
 

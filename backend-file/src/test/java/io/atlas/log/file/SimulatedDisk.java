@@ -205,11 +205,12 @@ final class SimulatedDisk implements FileIo {
 
     /** Only directories the disk already holds: the backend's directory exists before it opens. */
     @Override
-    public void createDirectories(Path dir) throws IOException {
+    public List<Path> createDirectories(Path dir) throws IOException {
         if (!dirs.containsKey(dir)) {
             throw new IOException("simulated disk: creating directory " + dir + " is not simulated; the disk holds "
                     + dirs.keySet());
         }
+        return List.of();
     }
 
     @Override

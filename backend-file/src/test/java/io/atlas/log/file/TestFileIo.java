@@ -105,8 +105,8 @@ final class TestFileIo implements FileIo {
     }
 
     @Override
-    public void createDirectories(Path dir) throws IOException {
-        real.createDirectories(dir);
+    public List<Path> createDirectories(Path dir) throws IOException {
+        return real.createDirectories(dir);
     }
 
     @Override
