@@ -30,8 +30,10 @@ import java.util.zip.CRC32C;
  * deletes. Other files are not this backend's and are left alone.
  *
  * <h2>Ordering that keeps a prefix (SPEC 3)</h2>
- * Records of one segment are written sequentially, each with its CRC, so a crash loses a suffix of
- * the unsynced ones. A new segment is created only after the previous one's records and seal were
+ * Records of one segment are written sequentially, each with its CRC and the segment's synced
+ * watermark (the offset a completed force covers). A power loss may keep some unsynced sectors and
+ * lose earlier ones; open discards everything from the first lost record on, and the watermarks tell
+ * that apart from damage to synced data ({@link TailRecovery}). A new segment is created only after the previous one's records and seal were
  * forced, and segments are deleted from the end backwards with a directory sync after each, so the
  * chain of segments on disk never has a hole. Prefix truncation persists its point before deleting
  * segments; suffix truncation persists the cut before clearing bytes ({@link TruncationState}).

@@ -35,8 +35,8 @@ import java.util.zip.CRC32C;
  * meanwhile uses the value from before that sync). Hence, for every record {@code R}: when {@code R}
  * was written, every byte in {@code [header end, synced(R))} was on disk with its final content, and
  * no write touches those bytes afterwards (appends only go forward; a cut or a repair clears only
- * bytes above the watermark it leaves). Watermarks are record ends, so {@code synced(R) > X} means the
- * whole record at {@code X} was durable before {@code R} was written.
+ * bytes above the watermark it leaves). Watermarks are record ends (or the header end), so
+ * {@code synced(R) > X} means the whole record at {@code X} was durable before {@code R} was written.
  * <ol>
  * <li><b>A crash never makes open refuse.</b> A power loss keeps every byte a completed force covered.
  *     Let {@code W} be the highest watermark published before the crash: the records below {@code W}
@@ -56,8 +56,8 @@ import java.util.zip.CRC32C;
  * the highest watermark any later intact record carries, that is, inside the data that the last sync
  * made durable when no record written after that sync survives, cannot be told from a torn tail: it is
  * truncated with the torn-tail warning, and the acknowledged records from the damage on are lost. The
- * window is small and closes quickly: the next append after a sync, and every open (which forces the
- * tail and starts the next record's watermark at the data end), make the earlier data vouched for.
+ * window closes with the next record written: after a sync, or after an open (which forces the tail),
+ * that record vouches for everything before it.
  */
 final class TailRecovery {
 
@@ -141,19 +141,23 @@ final class TailRecovery {
                         + (segment.firstSeq + sealed.count() - 1) + "), which were forced to disk before sealing");
             }
         }
-        long[] ahead = scanAhead(w, pos, limit, seq, capacity, crc);
-        if (ahead[0] >= 0) {
-            throw FileFormat.corrupt(h.path(), pos, seq, what + ", yet a valid record (seq " + ahead[1]
-                    + ") follows at offset " + ahead[0] + ": this is damage, not a torn write (a crash that "
-                    + "persisted a later unsynced write before an earlier one looks the same); the log was left unchanged");
+        Ahead ahead = scanAhead(w, pos, limit, seq, capacity, crc);
+        if (ahead.vouchingOffset >= 0) {
+            throw FileFormat.corrupt(h.path(), pos, seq, what + ", yet the valid record seq " + ahead.vouchingSeq
+                    + " at offset " + ahead.vouchingOffset + " was written when the segment was synced up to offset "
+                    + ahead.vouchingSynced + ": the bytes at offset " + pos + " were durable and are now damaged, "
+                    + "which no crash does; the log was left unchanged");
         }
-        long lastNonZero = ahead[2];
-        if (lastNonZero >= pos) {
-            Segment.zero(h, pos, lastNonZero + 1);
-            h.force(false);
+        if (ahead.lastNonZero >= pos) {
+            Segment.zero(h, pos, ahead.lastNonZero + 1);
+            String later = ahead.laterRecords == 0 ? ""
+                    : "; discarded " + ahead.laterRecords + " later record(s) (seqs " + ahead.firstLaterSeq + ".."
+                            + ahead.lastLaterSeq + ") that were written after the last sync and reached the disk "
+                            + "before an earlier write";
             LOG.log(System.Logger.Level.WARNING, FileFormat.BACKEND + ": discarded a torn tail of " + h.path()
-                    + " at offset " + pos + " (seq " + seq + "): " + what + "; cleared " + (lastNonZero + 1 - pos)
-                    + " bytes; records " + segment.firstSeq + ".." + (seq - 1) + " of this segment are intact");
+                    + " at offset " + pos + " (seq " + seq + "): " + what + "; cleared " + (ahead.lastNonZero + 1 - pos)
+                    + " bytes" + later + "; records " + segment.firstSeq + ".." + (seq - 1)
+                    + " of this segment are intact");
         }
         return new Result(offsets, false);
     }
@@ -168,16 +172,29 @@ final class TailRecovery {
     }
 
     /**
-     * Looks for a valid record at any offset in {@code [from, limit)} with a seq at or above
-     * {@code seq}. Only offsets whose 16 header bytes are not all zero can start one, so zero runs are
-     * skipped with a vectorized comparison.
-     *
-     * @return {offset of the first valid record or -1, its seq, offset of the last non-zero byte or -1}
+     * What lies behind the first bad record: how many valid records, the first one whose watermark
+     * vouches for the bad offset (or -1), and the last non-zero byte (or -1).
      */
-    private static long[] scanAhead(ReadWindow w, long from, long limit, long seq, long capacity, CRC32C crc)
-            throws IOException {
-        long maxSeq = seq + capacity / RecordFormat.HEADER_SIZE;
+    private static final class Ahead {
+        long vouchingOffset = -1;
+        long vouchingSeq = -1;
+        int vouchingSynced = -1;
+        int laterRecords;
+        long firstLaterSeq = -1;
+        long lastLaterSeq = -1;
         long lastNonZero = -1;
+    }
+
+    /**
+     * Looks for valid records at any offset in {@code [from, limit)} with a seq at or above {@code seq},
+     * stopping at the first one whose synced watermark lies above {@code from}. Only offsets whose
+     * header bytes are not all zero can start one, so zero runs are skipped with a vectorized
+     * comparison; a valid record is skipped whole, as records never overlap.
+     */
+    private static Ahead scanAhead(ReadWindow w, long from, long limit, long seq, long capacity, CRC32C crc)
+            throws IOException {
+        Ahead ahead = new Ahead();
+        long maxSeq = seq + capacity / RecordFormat.HEADER_SIZE;
         long nextCandidate = from;
         long q = from;
         while (q < limit) {
@@ -192,21 +209,41 @@ final class TailRecovery {
                 continue;
             }
             long nonZero = q + rel;
-            lastNonZero = nonZero;
-            for (long c = Math.max(nextCandidate, nonZero - RecordFormat.HEADER_SIZE + 1); c <= nonZero; c++) {
-                long found = validRecordAt(w, c, seq, maxSeq, capacity, crc);
-                if (found >= 0) {
-                    return new long[] {c, found, lastNonZero};
-                }
-            }
-            nextCandidate = nonZero + 1;
+            ahead.lastNonZero = nonZero;
             q = nonZero + 1;
+            for (long c = Math.max(nextCandidate, nonZero - RecordFormat.HEADER_SIZE + 1); c <= nonZero; c++) {
+                int size = validRecordAt(w, c, seq, maxSeq, capacity, crc);
+                if (size < 0) {
+                    continue;
+                }
+                byte[] b = w.array();
+                int i = w.index(c);
+                long recordSeq = RecordFormat.seq(b, i);
+                int synced = RecordFormat.synced(b, i);
+                if (synced > from) {
+                    ahead.vouchingOffset = c;
+                    ahead.vouchingSeq = recordSeq;
+                    ahead.vouchingSynced = synced;
+                    return ahead;
+                }
+                if (ahead.laterRecords++ == 0) {
+                    ahead.firstLaterSeq = recordSeq;
+                }
+                ahead.lastLaterSeq = recordSeq;
+                ahead.lastNonZero = Math.max(ahead.lastNonZero, c + size - 1);
+                q = c + size;
+                break;
+            }
+            nextCandidate = q;
         }
-        return new long[] {-1, -1, lastNonZero};
+        return ahead;
     }
 
-    /** The seq of a valid record starting at {@code c}, or -1. */
-    private static long validRecordAt(ReadWindow w, long c, long minSeq, long maxSeq, long capacity, CRC32C crc)
+    /**
+     * The size of a valid record starting at {@code c}, or -1. On success the window holds the record,
+     * so its header can be read at {@code w.index(c)}.
+     */
+    private static int validRecordAt(ReadWindow w, long c, long minSeq, long maxSeq, long capacity, CRC32C crc)
             throws IOException {
         if (w.load(c, RecordFormat.HEADER_SIZE) < RecordFormat.HEADER_SIZE) {
             return -1;
@@ -216,7 +253,7 @@ final class TailRecovery {
         int length = RecordFormat.length(b, at);
         long recordSeq = RecordFormat.seq(b, at);
         if (length < 0 || c + RecordFormat.HEADER_SIZE + (long) length > capacity - SegmentIndex.TRAILER_SIZE
-                || recordSeq < minSeq || recordSeq > maxSeq) {
+                || recordSeq < minSeq || recordSeq > maxSeq || !RecordFormat.plausibleSynced(RecordFormat.synced(b, at), c)) {
             return -1;
         }
         int size = RecordFormat.HEADER_SIZE + length;
@@ -226,6 +263,6 @@ final class TailRecovery {
         b = w.array();
         at = w.index(c);
         int computed = RecordFormat.checksum(crc, b, at, b, at + RecordFormat.HEADER_SIZE, length);
-        return computed == RecordFormat.storedChecksum(b, at) ? recordSeq : -1;
+        return computed == RecordFormat.storedChecksum(b, at) ? size : -1;
     }
 }

@@ -35,9 +35,10 @@ import java.util.zip.Checksum;
  *
  * <h2>Holes</h2>
  * A crash that keeps a later unsynced write of a segment and loses an earlier one can leave a valid
- * record behind a torn one. The file backend reads that as damage (G4: a bad record followed by valid
- * data is corruption) and refuses to open. {@link #holeFiles()} names the segments where this crash
- * left an intact record behind one that is not, so the check can tell that refusal from a wrong one.
+ * record behind a torn one. The file backend must read that as a torn tail, not as damage: no record
+ * written before the crash vouches (by its synced watermark) for the lost one. {@link #holeFiles()}
+ * names the segments where this crash left an intact record behind one that is not, so that the
+ * campaign can count how often the states exercise that case.
  */
 final class CrashState {
 
@@ -97,7 +98,7 @@ final class CrashState {
         return fingerprint;
     }
 
-    /** Segment files in which an intact record follows one that is not (see the class comment). */
+    /** Segment files in which an intact record follows one that is not (see the class comment); such states must open. */
     Set<String> holeFiles() {
         return holeFiles;
     }

@@ -41,6 +41,7 @@ final class CrashStateCampaign {
     private int powerLosses;
     private int recoveryStates;
     private int refused;
+    private int reorderedTails;
     private int failedStates;
     private final Map<String, Integer> failuresByGuarantee = new TreeMap<>();
     private final List<String> reports = new ArrayList<>();
@@ -117,6 +118,9 @@ final class CrashStateCampaign {
         if (state.kind() == CrashState.Kind.RECOVERY) {
             recoveryStates++;
         }
+        if (!state.holeFiles().isEmpty() && v.failures().isEmpty()) {
+            reorderedTails++;
+        }
         if (v.refusal() != null) {
             if (refused++ == 0) {
                 firstRefusal = "seed " + seed + ", " + where + ", crash point after op " + op + ", " + model.position()
@@ -175,9 +179,19 @@ final class CrashStateCampaign {
         return failedStates;
     }
 
-    /** The first state open refused as corrupt because the crash left a hole, or null. */
+    /** The first state open refused as corrupt (always also a failure), or null. */
     String firstRefusal() {
         return firstRefusal;
+    }
+
+    /** States refused as corrupt; each is a G3 failure as well. */
+    int refused() {
+        return refused;
+    }
+
+    /** States that left an intact record behind a lost one in a segment (a hole), opened and passed. */
+    int reorderedTails() {
+        return reorderedTails;
     }
 
     /** Failed states per guarantee named (a state failing two guarantees counts for both). */
@@ -193,7 +207,8 @@ final class CrashStateCampaign {
     String summary() {
         return "crash-states[file]: workloads=" + workloads + " crashPoints=" + crashPoints + " crashStates=" + states
                 + " (kills=" + kills + " powerLosses=" + powerLosses + ", of which crashes during recovery="
-                + recoveryStates + ") refusedAsCorrupt=" + refused + " failures=" + failedStates
+                + recoveryStates + ") refusedAsCorrupt=" + refused + " reorderedTailsOpened=" + reorderedTails
+                + " failures=" + failedStates
                 + (failuresByGuarantee.isEmpty() ? "" : " " + failuresByGuarantee) + " seed=" + seed
                 + (fault == SimulatedDisk.Fault.NONE ? "" : " disk=" + fault);
     }

@@ -26,15 +26,15 @@ import java.util.zip.CRC32C;
  * value is the acknowledged one or the one in flight) and G6 (nothing at or below a returned prefix
  * truncation point, no hole, and the point still refuses appends on an empty log).
  *
- * <p>Open may refuse a state with {@link CorruptLogException} only when the crash left an intact
- * record behind a torn one in a segment and the message names that segment: the backend reads that
- * as damage by design (G4), since it cannot tell it from a bad sector in synced data.
+ * <p>A crash never damages durable data, so open must never refuse a crash state: a
+ * {@link CorruptLogException} is a G3 failure, also when the crash left an intact unsynced record
+ * behind a lost one (which the backend must read as a torn tail by the records' synced watermarks).
  */
 final class CrashStateChecker {
 
     /**
-     * What checking one state found: the message of an allowed refusal to open (or null), the
-     * failures, and a state of a crash during its recovery (or null).
+     * What checking one state found: the message of a refusal to open as corrupt (or null; a refusal is
+     * always among the failures too), the failures, and a state of a crash during its recovery (or null).
      */
     record Verdict(String refusal, List<CrashStateModel.Failure> failures, CrashState recovery) {
     }
@@ -78,11 +78,10 @@ final class CrashStateChecker {
         try {
             s = open(disk);
         } catch (CorruptLogException e) {
-            if (state.holeFiles().stream().anyMatch(f -> String.valueOf(e.getMessage()).contains(f))) {
-                return new Verdict(e.getMessage(), failures, recovery[0]);
-            }
-            failures.add(new CrashStateModel.Failure("G3", "open refused a state a crash can leave: " + e.getMessage()));
-            return new Verdict(null, failures, recovery[0]);
+            failures.add(new CrashStateModel.Failure("G3", "open refused as corrupt a state a crash can leave"
+                    + (state.holeFiles().isEmpty() ? "" : " (an intact unsynced record follows a lost one in "
+                            + state.holeFiles() + ")") + ": " + e.getMessage()));
+            return new Verdict(String.valueOf(e.getMessage()), failures, recovery[0]);
         } catch (IOException | RuntimeException e) {
             failures.add(new CrashStateModel.Failure("G3", "open failed: " + e));
             return new Verdict(null, failures, recovery[0]);

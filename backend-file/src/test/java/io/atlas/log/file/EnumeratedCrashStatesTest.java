@@ -1,6 +1,8 @@
 package io.atlas.log.file;
 
 import io.atlas.log.spi.LogRecord;
+import io.atlas.log.spi.LogStorage;
+import io.atlas.log.spi.StorageConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,10 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sync of seeded workloads, the states a crash may leave (see {@link CrashState}) are opened and
  * checked for G1, G2, G3, G5 and G6 ({@link CrashStateChecker}).
  *
- * <p>Expected outcome: every state opens and passes, except that open may refuse, with a
- * {@code CorruptLogException} naming the segment, a state in which the crash kept an unsynced record
- * and lost an earlier one (a valid record behind a torn one, which G4 defines as damage). Such states
- * are counted and printed as {@code refusedAsCorrupt}, with the first one in full.
+ * <p>Expected outcome: every state opens and passes. That includes states in which the crash kept an
+ * unsynced record and lost an earlier one (a valid record behind a torn one): the records' synced
+ * watermarks show that none of it was durable, so open discards it as a torn tail. A
+ * {@code CorruptLogException} at open is a G3 failure; such states are also counted and printed as
+ * {@code refusedAsCorrupt} (which must be 0), with the first one in full. {@code reorderedTailsOpened}
+ * counts the states with such a hole that opened and passed.
  *
  * <p>System properties: {@code atlas.crashstates.seed} (printed; random when absent);
  * {@code atlas.crashstates.points} and {@code atlas.crashstates.states}, 2500 and 10000 by default:
@@ -53,6 +57,7 @@ class EnumeratedCrashStatesTest {
     /** Counts the backend's recovery warnings instead of printing thousands of them. */
     private static final class RecoveryWarnings extends Handler {
         final AtomicInteger tornTails = new AtomicInteger();
+        final AtomicInteger laterRecordsDiscarded = new AtomicInteger();
         final AtomicInteger cutsFinished = new AtomicInteger();
 
         @Override
@@ -60,6 +65,9 @@ class EnumeratedCrashStatesTest {
             String m = String.valueOf(r.getMessage());
             if (m.contains("discarded a torn tail")) {
                 tornTails.incrementAndGet();
+                if (m.contains("later record(s)")) {
+                    laterRecordsDiscarded.incrementAndGet();
+                }
             } else if (m.contains("finished an interrupted truncation")) {
                 cutsFinished.incrementAndGet();
             }
@@ -97,6 +105,7 @@ class EnumeratedCrashStatesTest {
         int perPoint = Integer.getInteger("atlas.crashstates.statesPerPoint", 6);
         CrashStateCampaign campaign = new CrashStateCampaign(seed, SimulatedDisk.Fault.NONE, perPoint);
         int tornTails = WARNINGS.tornTails.get();
+        int reordered = WARNINGS.laterRecordsDiscarded.get();
         int cutsFinished = WARNINGS.cutsFinished.get();
         long start = System.nanoTime();
         if (fixedWorkloads != null) {
@@ -113,17 +122,23 @@ class EnumeratedCrashStatesTest {
             }
         }
         int torn = WARNINGS.tornTails.get() - tornTails;
+        int withLater = WARNINGS.laterRecordsDiscarded.get() - reordered;
         int cuts = WARNINGS.cutsFinished.get() - cutsFinished;
-        System.out.printf("%s in %.1f s; recovery discarded %d torn tails and finished %d interrupted truncations%n",
-                campaign.summary(), (System.nanoTime() - start) / 1e9, torn, cuts);
+        System.out.printf("%s in %.1f s; recovery discarded %d torn tails (%d with later unsynced records that had "
+                + "reached the disk) and finished %d interrupted truncations%n",
+                campaign.summary(), (System.nanoTime() - start) / 1e9, torn, withLater, cuts);
         if (campaign.firstRefusal() != null) {
-            System.out.println("crash-states[file]: first state refused as corrupt (a valid record after a torn one, G4): "
+            System.out.println("crash-states[file]: first state refused as corrupt (a G3 failure): "
                     + campaign.firstRefusal());
         }
         assertEquals(0, campaign.failedStates(), () -> campaign.summary() + "\n" + campaign.reports());
+        assertEquals(0, campaign.refused(), () -> "no crash state may be refused as corrupt: " + campaign.summary()
+                + "\n" + campaign.firstRefusal());
         if (campaign.crashPoints() >= 1000) {
             assertTrue(torn > 0 && cuts > 0, "the states must exercise torn-tail discarding and interrupted truncations: "
                     + torn + " and " + cuts);
+            assertTrue(campaign.reorderedTails() > 0 && withLater > 0, "the states must exercise unsynced records "
+                    + "kept behind a lost one: " + campaign.reorderedTails() + " states, " + withLater + " warnings");
         }
     }
 
@@ -149,6 +164,47 @@ class EnumeratedCrashStatesTest {
         campaign.runWorkload(80);
         System.out.println(campaign.summary());
         return campaign;
+    }
+
+    /**
+     * The harness can fail: a state whose synced data was damaged (which no crash does) is refused as
+     * corrupt by open, and the checker reports that refusal as a G3 failure; the undamaged state passes.
+     */
+    @Test
+    void harness_reportsG3WhenOpenRefusesAStateAsCorrupt() throws IOException {
+        Path dir = CrashStateCampaign.DIR;
+        SimulatedDisk disk = new SimulatedDisk(dir, SimulatedDisk.Fault.NONE);
+        CrashStateModel model = new CrashStateModel();
+        CrashStateChecker checker = new CrashStateChecker(dir, Fixtures.SEGMENT, true);
+        model.beginOther("open");
+        LogStorage s = new FileStorageProvider(disk).open(new StorageConfig(dir, Fixtures.SEGMENT));
+        model.end();
+        for (List<LogRecord> batch : List.of(Fixtures.records(0, 5), Fixtures.records(5, 3))) {
+            model.beginAppend(batch);
+            s.append(batch);
+            model.end();
+            model.beginSync();
+            s.sync();
+            model.end();
+        }
+        model.beginOther("close");
+        s.close();
+        model.end();
+
+        SplittableRandom rnd = new SplittableRandom(1);
+        CrashStateChecker.Verdict intact = checker.check(CrashState.durableOnly(disk, dir), model, false, rnd);
+        assertEquals(List.of(), intact.failures(), "the undamaged state passes");
+
+        Map<String, byte[]> files = disk.liveFiles(dir);
+        byte[] segment = files.get(Segment.fileName(0, 0));
+        int record1 = SegmentHeader.SIZE + RecordFormat.HEADER_SIZE + Fixtures.data(0).length;
+        segment[record1 + RecordFormat.HEADER_SIZE + 7] ^= 0x5A;
+        CrashState damaged = CrashState.durableOnly(SimulatedDisk.of(dir, files), dir);
+        CrashStateChecker.Verdict v = checker.check(damaged, model, false, rnd);
+        assertTrue(v.refusal() != null && v.refusal().contains("offset " + record1) && v.refusal().contains("seq 1"),
+                "open refuses damage that record 5's watermark vouches for: " + v.refusal());
+        assertEquals(List.of("G3"), v.failures().stream().map(CrashStateModel.Failure::guarantee).toList(),
+                v.failures().toString());
     }
 
     /** The simulated disk itself: what a crash keeps of unforced writes and unsynced directory changes. */
@@ -201,7 +257,8 @@ class EnumeratedCrashStatesTest {
         byte[] scratch = new byte[RecordFormat.HEADER_SIZE];
         for (long seq = 0; seq < 3; seq++) {
             byte[] data = filled(10, (byte) (seq + 1));
-            RecordFormat.putHeader(b, data.length, seq, RecordFormat.checksum(crc, scratch, seq, data));
+            RecordFormat.putHeader(b, data.length, seq, SegmentHeader.SIZE,
+                    RecordFormat.checksum(crc, scratch, seq, SegmentHeader.SIZE, data));
             b.put(data);
         }
         int second = SegmentHeader.SIZE + RecordFormat.HEADER_SIZE + 10;

@@ -8,10 +8,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,5 +68,25 @@ class FileStorageProviderTest {
             assertEquals(-1, s.lastSeq());
         }
         assertTrue(nested.toFile().isDirectory());
+    }
+
+    /** G5: directories the backend creates are durable before it returns: the parent of each is synced. */
+    @Test
+    void g5_openSyncsTheParentOfEveryDirectoryItCreates() throws Exception {
+        Path base = dir.toAbsolutePath();
+        Path nested = base.resolve("a/b/log");
+        TestFileIo io = new TestFileIo();
+        try (var s = new FileStorageProvider(io).open(new StorageConfig(nested, Fixtures.SEGMENT))) {
+            assertEquals(-1, s.lastSeq());
+        }
+        assertTrue(io.syncedDirectories().containsAll(List.of(base, base.resolve("a"), base.resolve("a/b"))),
+                "synced: " + io.syncedDirectories());
+
+        TestFileIo again = new TestFileIo();
+        try (var s = new FileStorageProvider(again).open(new StorageConfig(nested, Fixtures.SEGMENT))) {
+            assertEquals(-1, s.lastSeq());
+        }
+        assertFalse(again.syncedDirectories().contains(base.resolve("a/b")),
+                "an existing directory's parent is not synced again: " + again.syncedDirectories());
     }
 }

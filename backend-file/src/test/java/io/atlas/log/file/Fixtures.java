@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 final class Fixtures {
 
     static final int SEGMENT = 8 << 10;
+    /** A segment size that holds every record of a test, so that nothing rolls or seals. */
+    static final int BIG_SEGMENT = 1 << 20;
 
     private Fixtures() {
     }
@@ -109,6 +111,14 @@ final class Fixtures {
                 pos += RecordFormat.HEADER_SIZE + f.readInt();
             }
             return pos;
+        }
+    }
+
+    /** The synced watermark in the header of the record at {@code offset}. */
+    static int syncedAt(Path file, long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            f.seek(offset + 12);
+            return f.readInt();
         }
     }
 

@@ -1,11 +1,14 @@
 package io.atlas.log.file;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,6 +25,12 @@ final class TestFileIo implements FileIo {
     private final AtomicLong written = new AtomicLong();
     private volatile long writeLimit = Long.MAX_VALUE;
     private volatile boolean failForce;
+    /** Latches that hold each file force: counted down on entry, awaited before the real force. */
+    private record ForceHold(CountDownLatch entered, CountDownLatch release) {
+    }
+
+    private volatile ForceHold forceHold;
+    private final List<Path> syncedDirectories = new CopyOnWriteArrayList<>();
 
     /** Bytes read so far from the file named {@code fileName}. */
     long bytesRead(String fileName) {
@@ -40,6 +49,19 @@ final class TestFileIo implements FileIo {
 
     void failForce(boolean fail) {
         failForce = fail;
+    }
+
+    /**
+     * From now on, each file force counts down {@code entered} and then waits for {@code release}
+     * before it runs, so a test can act while a force is in flight; null, null lets forces run again.
+     */
+    void holdForces(CountDownLatch entered, CountDownLatch release) {
+        forceHold = entered == null ? null : new ForceHold(entered, release);
+    }
+
+    /** Directories synced so far, in order. */
+    List<Path> syncedDirectories() {
+        return syncedDirectories;
     }
 
     @Override
@@ -89,6 +111,16 @@ final class TestFileIo implements FileIo {
                 if (failForce) {
                     throw new IOException(INJECTED + ": Input/output error (fsync of " + file + ")");
                 }
+                ForceHold hold = forceHold;
+                if (hold != null) {
+                    hold.entered().countDown();
+                    try {
+                        hold.release().await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("test: interrupted while holding the force of " + file);
+                    }
+                }
                 h.force(metadata);
             }
 
@@ -125,5 +157,6 @@ final class TestFileIo implements FileIo {
             throw new IOException(INJECTED + ": Input/output error (fsync of directory " + dir + ")");
         }
         real.syncDirectory(dir);
+        syncedDirectories.add(dir);
     }
 }

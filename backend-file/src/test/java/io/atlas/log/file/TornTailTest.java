@@ -136,15 +136,27 @@ class TornTailTest {
             for (long seq = first; seq <= written && offsetOf(tail, first, seq + 1) <= cut; seq++) {
                 expectedLast = seq;
             }
-            int mode = rnd.nextInt(3);
+            int mode = rnd.nextInt(4);
             switch (mode) {
                 case 0 -> Fixtures.write(tail, cut, new byte[(int) (end - cut)]);
                 case 1 -> Fixtures.truncate(tail, cut);
-                default -> {
+                case 2 -> {
                     Fixtures.write(tail, cut, new byte[(int) (end - cut)]);
                     byte[] garbage = new byte[1 + rnd.nextInt(40)];
                     rnd.nextBytes(garbage);
                     Fixtures.write(tail, cut, garbage);
+                }
+                default -> {
+                    // Out of order: one unsynced record is lost (zeros or garbage), the later ones reached the disk.
+                    long lost = Math.max(first, synced + 1) + rnd.nextLong(written - Math.max(first, synced + 1) + 1);
+                    long at = offsetOf(tail, first, lost);
+                    byte[] damage = new byte[(int) (offsetOf(tail, first, lost + 1) - at)];
+                    if (rnd.nextBoolean()) {
+                        rnd.nextBytes(damage);
+                    }
+                    Fixtures.write(tail, at, damage);
+                    cut = at;
+                    expectedLast = lost - 1;
                 }
             }
             String where = "seed " + seed + " round " + round + " mode " + mode + " cut " + cut;
@@ -156,6 +168,140 @@ class TornTailTest {
                 }
             }
         }
+    }
+
+    /**
+     * A crash kept later sectors of an unsynced batch and lost an earlier one: valid records follow a
+     * lost one, but each says the segment was synced only up to before the lost one. Open discards the
+     * lost record and everything after it, with one warning, and the repair is durable.
+     */
+    @Test
+    void g3_unsyncedRecordsThatReachedTheDiskBehindALostOneAreATornTail() throws IOException {
+        for (boolean garbage : new boolean[] {false, true}) {
+            Path d = dir.resolve(garbage ? "garbage" : "zeros");
+            try (LogStorage s = open(d, Fixtures.BIG_SEGMENT)) {
+                fill(s, 0, 40);
+                s.append(records(40, 3));
+                s.append(records(43, 3));
+            }
+            Path tail = lastSegment(d);
+            long lost = 41;
+            long at = offsetOf(tail, 0, lost);
+            assertEquals(offsetOf(tail, 0, 40), Fixtures.syncedAt(tail, offsetOf(tail, 0, 45)),
+                    "records written after the last sync say it covered the data up to record 40");
+            byte[] damage = new byte[(int) (offsetOf(tail, 0, lost + 1) - at)];
+            if (garbage) {
+                new java.util.SplittableRandom(lost).nextBytes(damage);
+            }
+            Fixtures.write(tail, at, damage);
+            try (Fixtures.LogCapture log = new Fixtures.LogCapture(); LogStorage s = open(d, Fixtures.BIG_SEGMENT)) {
+                assertEquals(40, s.lastSeq(), "everything from the lost record on is discarded");
+                for (long seq = 0; seq <= 40; seq++) {
+                    assertArrayEquals(data(seq), s.read(seq).orElseThrow(), "record " + seq);
+                }
+                List<String> warnings = log.warnings();
+                assertEquals(1, warnings.size(), warnings.toString());
+                String w = warnings.get(0);
+                assertTrue(w.contains(tail.toString()) && w.contains("offset " + at) && w.contains("seq " + lost)
+                        && w.contains("discarded 4 later record(s) (seqs 42..45)"), w);
+                s.append(records(41, 2));
+                s.sync();
+            }
+            try (Fixtures.LogCapture log = new Fixtures.LogCapture(); LogStorage s = open(d, Fixtures.BIG_SEGMENT)) {
+                assertEquals(42, s.lastSeq());
+                assertArrayEquals(data(42), s.read(42).orElseThrow());
+                assertEquals(List.of(), log.warnings(), "the discarded records were cleared durably");
+            }
+        }
+    }
+
+    /**
+     * Open forces the tail and starts the watermark at the data end, so the next record vouches for
+     * everything open found, even records that were never synced before the reopen.
+     */
+    @Test
+    void g3_g4_afterReopenTheNextRecordVouchesForEverythingOpenFound() throws IOException {
+        try (LogStorage s = open(dir, Fixtures.BIG_SEGMENT)) {
+            fill(s, 0, 30);
+            s.append(records(30, 5));
+        }
+        Path tail = lastSegment(dir);
+        try (LogStorage s = open(dir, Fixtures.BIG_SEGMENT)) {
+            s.append(records(35, 3));
+        }
+        assertEquals(SegmentHeader.SIZE, Fixtures.syncedAt(tail, offsetOf(tail, 0, 29)),
+                "records of a new segment written before any sync vouch for its header only");
+        assertEquals(offsetOf(tail, 0, 30), Fixtures.syncedAt(tail, offsetOf(tail, 0, 34)),
+                "records written after the sync vouch for what it covered");
+        assertEquals(offsetOf(tail, 0, 35), Fixtures.syncedAt(tail, offsetOf(tail, 0, 37)),
+                "records written after the reopen vouch for everything open found");
+        long victim = 32;
+        long at = offsetOf(tail, 0, victim);
+        Fixtures.flipByte(tail, at + RecordFormat.HEADER_SIZE + 5);
+        io.atlas.log.CorruptLogException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.atlas.log.CorruptLogException.class, () -> open(dir, Fixtures.BIG_SEGMENT));
+        assertTrue(e.getMessage().contains(tail.toString()) && e.getMessage().contains("offset " + at)
+                && e.getMessage().contains("seq " + victim) && e.getMessage().contains("seq 35"), e.getMessage());
+    }
+
+    /**
+     * After truncateSuffix the watermark is the cut, not the higher value an earlier sync left: records
+     * appended at the cut vouch for no byte from the cut on, so losing the first of them is a torn tail.
+     */
+    @Test
+    void g3_truncateSuffixLowersTheWatermarkToTheCut() throws IOException {
+        try (LogStorage s = open(dir, Fixtures.BIG_SEGMENT)) {
+            fill(s, 0, 60);
+            s.truncateSuffix(40);
+            s.append(records(40, 5));
+        }
+        Path tail = lastSegment(dir);
+        long cut = offsetOf(tail, 0, 40);
+        for (long seq = 40; seq < 45; seq++) {
+            assertEquals(cut, Fixtures.syncedAt(tail, offsetOf(tail, 0, seq)), "record " + seq + " vouches for the cut");
+        }
+        Fixtures.write(tail, cut, new byte[(int) (offsetOf(tail, 0, 41) - cut)]);
+        try (Fixtures.LogCapture log = new Fixtures.LogCapture(); LogStorage s = open(dir, Fixtures.BIG_SEGMENT)) {
+            assertEquals(39, s.lastSeq());
+            assertEquals(1, log.warnings().size(), log.warnings().toString());
+            assertTrue(log.warnings().get(0).contains("discarded 4 later record(s)"), log.warnings().get(0));
+        }
+    }
+
+    /**
+     * A sync raises the watermark only when its force has returned, and only to the data end it saw
+     * before the force began: an append while the force runs carries the earlier value.
+     */
+    @Test
+    void g3_syncPublishesTheWatermarkOnlyAfterItsForceReturns() throws Exception {
+        TestFileIo io = new TestFileIo();
+        java.util.concurrent.ExecutorService syncer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (LogStorage s = new FileStorageProvider(io).open(
+                new io.atlas.log.spi.StorageConfig(dir, Fixtures.BIG_SEGMENT))) {
+            s.append(records(0, 5));
+            s.sync();
+            s.append(records(5, 5));
+            java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            io.holdForces(entered, release);
+            java.util.concurrent.Future<?> sync = syncer.submit(() -> {
+                s.sync();
+                return null;
+            });
+            entered.await();
+            s.append(records(10, 2));
+            io.holdForces(null, null);
+            release.countDown();
+            sync.get();
+            s.append(records(12, 1));
+        } finally {
+            syncer.shutdownNow();
+        }
+        Path tail = lastSegment(dir);
+        assertEquals(offsetOf(tail, 0, 5), Fixtures.syncedAt(tail, offsetOf(tail, 0, 10)),
+                "an append during the force carries the watermark of the sync before");
+        assertEquals(offsetOf(tail, 0, 10), Fixtures.syncedAt(tail, offsetOf(tail, 0, 12)),
+                "after the force returned, the watermark covers what was written before it began, no more");
     }
 
     @Test
