@@ -6,6 +6,7 @@ import io.atlas.log.spi.StorageProvider;
 import io.atlas.log.tck.crash.CrashCampaign;
 import io.atlas.log.tck.crash.FullDisk;
 import io.atlas.log.tck.crash.LoopMount;
+import io.atlas.log.tck.crash.SyncFault;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Crash recovery with real faults (guarantees G1, G2, G5, G6 of the specification), for every
+ * Crash recovery with real faults (guarantees G1, G2, G5, G6 and G8 of the specification), for every
  * {@link Capability#DURABLE} backend. Extend it and name the provider:
  *
  * <pre>{@code
@@ -48,12 +49,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *       then mounted again; plus a control run under {@link io.atlas.log.SyncPolicy#none()} that must
  *       lose acknowledged data, which proves the power cut would catch a missing fsync. These need
  *       root and xfsprogs and are skipped, saying what is missing, elsewhere.</li>
+ *   <li>I/O errors (G8): a full tmpfs (needs root), and an fsync/fdatasync failed with EIO by
+ *       {@code strace -e inject=...} under a child writer (needs Linux and strace; see
+ *       {@link SyncFault}); both must fail-stop and keep every acknowledged decision.</li>
  * </ul>
  *
  * <p>System properties: {@code atlas.crash.kills} (process kills, default 18),
  * {@code atlas.crash.killsDuringRecovery} (default 3), {@code atlas.crash.powerLosses} (default 4; 0
- * also skips the control), {@code atlas.crash.seed} (printed at start; give it back to replay the same
- * choices; kill moments depend on timing too, so a replay is close but not exact). The defaults keep
+ * also skips the control), {@code atlas.crash.syncFaults} (default 2), {@code atlas.crash.seed}
+ * (printed at start; give it back to replay the same choices; kill moments depend on timing too, so a
+ * replay is close but not exact). The defaults keep
  * the kit well under four minutes per backend on two cores. After the last test one line counts what
  * ran: {@code crash-recovery[<backend>]: kills=.. killsDuringRecovery=.. powerLosses=.. controlLost=..
  * failures=.. seed=..}. A failure message names the guarantee, the run and the directory kept for
@@ -111,6 +116,14 @@ public abstract class CrashRecoveryTck {
     /** Power losses besides the control run; property {@code atlas.crash.powerLosses}, default 4. */
     protected int powerLosses() {
         return Integer.getInteger("atlas.crash.powerLosses", 4);
+    }
+
+    /**
+     * Runs of the sync-fault check, each with the EIO injected at another fsync/fdatasync; property
+     * {@code atlas.crash.syncFaults}, default 2.
+     */
+    protected int syncFaults() {
+        return Integer.getInteger("atlas.crash.syncFaults", 2);
     }
 
     /** The seed of every random choice; property {@code atlas.crash.seed}, default a fresh one. */
@@ -200,6 +213,21 @@ public abstract class CrashRecoveryTck {
                 fail("disk-full check failed (seed " + seed + "):\n" + String.join("\n", violations));
             }
         }
+    }
+
+    /**
+     * A store whose fsync/fdatasync fails with EIO (injected with strace into a child writer) throws
+     * PersistentLogException, nothing is acknowledged after it, and the log reopens with every
+     * acknowledged decision. See {@link SyncFault}.
+     */
+    @Test
+    public void g8_fsyncErrorIsFailStop() throws Exception {
+        int n = syncFaults();
+        assumeTrue(n > 0, "sync faults disabled (atlas.crash.syncFaults=0)");
+        Optional<String> missing = SyncFault.unavailableReason();
+        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        check(new SyncFault(provider(), campaign.newScratchDirectory("sync-fault"), childJvmFlags(), this::configure)
+                .check(seed, n));
     }
 
     private static void assumePowerLossPossible() {
