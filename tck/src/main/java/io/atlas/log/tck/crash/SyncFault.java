@@ -141,6 +141,9 @@ public final class SyncFault {
      * @return the violations, the last naming the seed and the kept directory, and a summary
      */
     public CrashCampaign.Report check(long seed, int runs) throws IOException, InterruptedException {
+        if (runs < 1) {
+            throw new IllegalArgumentException("sync fault runs must be at least 1, got " + runs);
+        }
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(Payloads.mix(seed, 0x53594e43L));
         List<String> violations = new ArrayList<>();
@@ -149,7 +152,7 @@ public final class SyncFault {
             int injectAt = MIN_INJECT_AT + random.nextInt(MAX_INJECT_AT - MIN_INJECT_AT + 1);
             Path run = Files.createTempDirectory(scratch, "run-" + i + "-at-" + injectAt + "-");
             List<String> found = new ArrayList<>();
-            outcomes.add(runOnce(run, random.nextLong(), injectAt, found));
+            outcomes.add("call " + injectAt + ": " + runOnce(run, random.nextLong(), injectAt, found));
             if (found.isEmpty()) {
                 CrashCampaign.deleteTree(run);
             } else {
