@@ -5,11 +5,9 @@ import io.atlas.log.spi.LogStorage;
 import io.atlas.log.spi.StorageConfig;
 import io.atlas.log.spi.StorageProvider;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +59,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Hooks with defaults: {@link #scratchDirectory()}, {@link #maxSegmentSize()}, {@link #options()},
  * {@link #randomIterations()}, {@link #storageConfig(Path)}.
  */
-public abstract class LogStorageTck {
+public abstract class LogStorageTck extends BackendKit {
 
     private static final String G2 = "G2";
     private static final String G5 = "G5";
@@ -73,52 +71,11 @@ public abstract class LogStorageTck {
     private static final long FIRST = 1;
     private static final long SECOND = 2;
 
-    private Path junitTempDir;
-    private String backend;
     private final List<LogStorage> opened = new ArrayList<>();
-
-    /** The backend under test. Called once per test (and more is harmless: providers are stateless). */
-    protected abstract StorageProvider provider();
-
-    /**
-     * The folder under which each test creates its storage directories (one fresh subfolder per
-     * storage). Default: a JUnit temporary directory created for each test and deleted after it.
-     * Override to run the kit on a particular file system.
-     */
-    protected Path scratchDirectory() {
-        return junitTempDir;
-    }
-
-    /**
-     * The segment size handed to the backend. Default 8 KiB, so that tests with a few hundred
-     * records of up to 250 bytes cross many segment boundaries.
-     */
-    protected long maxSegmentSize() {
-        return 8L << 10;
-    }
-
-    /** Backend options (without the {@code <backend>.} prefix) used for every open. Default: none. */
-    protected Map<String, String> options() {
-        return Map.of();
-    }
-
-    /**
-     * Operations in the randomized sequence. Default: system property {@code atlas.tck.iterations},
-     * else 300 (CI-sized).
-     */
-    protected int randomIterations() {
-        return Kit.iterations();
-    }
 
     /** How the kit opens storage in {@code directory}. Default: {@link #maxSegmentSize()} and {@link #options()}. */
     protected StorageConfig storageConfig(Path directory) {
         return new StorageConfig(directory, maxSegmentSize(), options());
-    }
-
-    @BeforeEach
-    final void setUpKit(@TempDir Path tempDir) {
-        this.junitTempDir = tempDir;
-        this.backend = provider().name();
     }
 
     @AfterEach

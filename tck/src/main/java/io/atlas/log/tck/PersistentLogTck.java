@@ -22,11 +22,9 @@ import io.atlas.log.spi.LogStorage;
 import io.atlas.log.spi.StorageConfig;
 import io.atlas.log.spi.StorageProvider;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -90,7 +88,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Hooks with defaults: {@link #scratchDirectory()}, {@link #maxSegmentSize()}, {@link #options()},
  * {@link #randomIterations()}, {@link #childJvmFlags()}, {@link #config(Path)}.
  */
-public abstract class PersistentLogTck {
+public abstract class PersistentLogTck extends BackendKit {
 
     private static final String G1 = "G1";
     private static final String G2 = "G2";
@@ -109,39 +107,7 @@ public abstract class PersistentLogTck {
     private static final long CHILD_TIMEOUT_SECONDS = 120;
     private static final long FUTURE_TIMEOUT_SECONDS = 60;
 
-    private Path junitTempDir;
-    private String backend;
     private final List<PersistentLog<?, ?, ?>> opened = new ArrayList<>();
-
-    /** The backend under test. */
-    protected abstract StorageProvider provider();
-
-    /**
-     * The folder under which each test creates its log directories (one fresh subfolder per log).
-     * Default: a JUnit temporary directory created for each test and deleted after it.
-     */
-    protected Path scratchDirectory() {
-        return junitTempDir;
-    }
-
-    /**
-     * The segment size of every log the kit opens. Default 8 KiB (twice the minimum), so that a few
-     * hundred decisions cross segment boundaries; the decision size limit is then
-     * {@code maxSegmentSize() - 1024}.
-     */
-    protected long maxSegmentSize() {
-        return 8L << 10;
-    }
-
-    /** Backend options, without the {@code <backend>.} prefix (for example {@code map-size}). Default: none. */
-    protected Map<String, String> options() {
-        return Map.of();
-    }
-
-    /** Operations in the randomized sequence: system property {@code atlas.tck.iterations}, else a CI-sized default. */
-    protected int randomIterations() {
-        return Kit.iterations();
-    }
 
     /**
      * JVM flags for the child JVMs of the cross-process tests. Default: the {@code --add-opens} flags
@@ -163,12 +129,6 @@ public abstract class PersistentLogTck {
                 .cacheSize(0);
         options().forEach((k, v) -> b.option(provider().name() + "." + k, v));
         return b;
-    }
-
-    @BeforeEach
-    final void setUpKit(@TempDir Path tempDir) {
-        this.junitTempDir = tempDir;
-        this.backend = provider().name();
     }
 
     @AfterEach

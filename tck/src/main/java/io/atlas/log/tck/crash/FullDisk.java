@@ -154,9 +154,14 @@ public final class FullDisk implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         if (mounted) {
-            LoopMount.run("umount", mountPoint.toString());
+            try {
+                LoopMount.run("umount", mountPoint.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while unmounting the tmpfs at " + mountPoint, e);
+            }
             mounted = false;
         }
     }
