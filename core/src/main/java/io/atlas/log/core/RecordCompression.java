@@ -35,9 +35,6 @@ import java.util.Map;
  */
 final class RecordCompression {
 
-    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
-    private static final LZ4Compressor LZ4_COMPRESSOR = LZ4.fastCompressor();
-    private static final LZ4SafeDecompressor LZ4_DECOMPRESSOR = LZ4.safeDecompressor();
     private static final int DEFLATE_LEVEL = 6;
     /** XZ decoders may use at most this much memory: a 64 MiB dictionary (the largest record) plus tables. */
     static final int XZ_MEMORY_LIMIT_KIB = 80 << 10;
@@ -125,8 +122,8 @@ final class RecordCompression {
             case NONE:
                 return Arrays.copyOfRange(src, off, off + len);
             case LZ4: {
-                byte[] out = new byte[LZ4_COMPRESSOR.maxCompressedLength(len)];
-                int n = LZ4_COMPRESSOR.compress(src, off, len, out, 0, out.length);
+                byte[] out = new byte[Lz4.COMPRESSOR.maxCompressedLength(len)];
+                int n = Lz4.COMPRESSOR.compress(src, off, len, out, 0, out.length);
                 return Arrays.copyOf(out, n);
             }
             case ZSTD:
@@ -177,7 +174,7 @@ final class RecordCompression {
             case LZ4: {
                 int got;
                 try {
-                    got = LZ4_DECOMPRESSOR.decompress(src, off, n, dst, 0, dst.length);
+                    got = Lz4.DECOMPRESSOR.decompress(src, off, n, dst, 0, dst.length);
                 } catch (RuntimeException e) {
                     throw new IOException("lz4 data is invalid or decompresses past " + dst.length + " bytes: " + e.getMessage(), e);
                 }
@@ -224,6 +221,13 @@ final class RecordCompression {
     }
 
     /** Kept apart so that zstd-jni classes load only when ZSTD is used. */
+    /** Loaded on first use, so a log without LZ4 never unpacks lz4-java's native library. */
+    private static final class Lz4 {
+        private static final LZ4Factory FACTORY = LZ4Factory.fastestInstance();
+        private static final LZ4Compressor COMPRESSOR = FACTORY.fastCompressor();
+        private static final LZ4SafeDecompressor DECOMPRESSOR = FACTORY.safeDecompressor();
+    }
+
     private static final class Zstd {
         private static final int LEVEL = 3;
 
