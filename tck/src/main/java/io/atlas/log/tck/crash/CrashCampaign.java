@@ -481,7 +481,7 @@ public final class CrashCampaign {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(settings.jvmFlags());
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName()));
+                "-cp", ClassPathGuard.classPath(), CrashWriter.class.getName()));
         cmd.addAll(args);
         return cmd;
     }

@@ -193,7 +193,7 @@ public final class SyncFault {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), FaultWriter.class.getName(),
+                "-cp", ClassPathGuard.classPath(), FaultWriter.class.getName(),
                 "config=" + configFile, "provider=" + providerClass, "seed=" + seed, "stores=" + stores,
                 "maxSeconds=" + TimeUnit.MILLISECONDS.toSeconds(CHILD_TIMEOUT_MILLIS)));
         Process p = new ProcessBuilder(cmd)
