@@ -45,6 +45,44 @@ final class Kit {
     private Kit() {
     }
 
+    /** One step of a randomized run, applied to the model and to the backend under test. */
+    interface Step<T, E extends Exception> {
+        void apply(T target) throws E;
+    }
+
+    /**
+     * Applies {@code step} to the model, then to the subject, and requires the same outcome: both accept,
+     * or both refuse with the same kind of caller-mistake exception.
+     *
+     * @param where wraps a message with the run's seed and step
+     * @return true when both accepted, false when both refused
+     * @throws AssertionError when the outcomes differ
+     */
+    static <T, E extends Exception> boolean sameOutcome(T model, T subject, Step<T, E> step, String what,
+                                                        java.util.function.UnaryOperator<String> where) throws E {
+        RuntimeException expected = null;
+        try {
+            step.apply(model);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            expected = e;
+        }
+        try {
+            step.apply(subject);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            if (expected == null) {
+                throw new AssertionError(where.apply("the backend refused '" + what + "' which the model accepted: " + e), e);
+            }
+            if (expected.getClass() != e.getClass()) {
+                throw new AssertionError(where.apply("'" + what + "' threw " + e + " where the model threw " + expected), e);
+            }
+            return false;
+        }
+        if (expected != null) {
+            throw new AssertionError(where.apply("the backend accepted '" + what + "' which the model refused with " + expected));
+        }
+        return true;
+    }
+
     /** {@code [backend] G2: what} — every assertion message of the kit has this shape. */
     static String msg(String backend, String guarantee, String what) {
         return "[" + backend + "] " + guarantee + ": " + what;

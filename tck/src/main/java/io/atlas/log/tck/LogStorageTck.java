@@ -1005,28 +1005,11 @@ public abstract class LogStorageTck extends BackendKit {
 
         private void both(int step, String what, StorageOp op) throws IOException {
             trace(step, what);
-            RuntimeException expected = null;
-            try {
-                op.apply(reference);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                expected = e;
-            }
-            try {
-                op.apply(subject);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                if (expected == null) {
-                    throw new AssertionError(where(step, "the backend refused '" + what + "' which the model accepted: " + e), e);
-                }
-                if (expected.getClass() != e.getClass()) {
-                    throw new AssertionError(where(step, "'" + what + "' threw " + e + " where the model threw " + expected), e);
-                }
+            if (Kit.sameOutcome(reference, subject, op::apply, what, message -> where(step, message))) {
+                accepted++;
+            } else {
                 refused++;
-                return;
             }
-            if (expected != null) {
-                fail(where(step, "the backend accepted '" + what + "' which the model refused with " + expected));
-            }
-            accepted++;
         }
 
         private void compare(int step) throws IOException {
