@@ -1,10 +1,13 @@
 package io.atlas.log.tck;
 
 import io.atlas.log.spi.StorageProvider;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +19,7 @@ public abstract class BackendKit {
     private Path junitTempDir;
     /** The provider's name, for assertion messages; set before each test. */
     String backend;
+    private final List<AutoCloseable> opened = new ArrayList<>();
 
     BackendKit() {
         // only the kits in this package extend it
@@ -53,6 +57,31 @@ public abstract class BackendKit {
      */
     protected int randomIterations() {
         return Kit.iterations();
+    }
+
+    /** Registers a storage or log to close after the test, in reverse order of opening. */
+    final void closeAfterTest(AutoCloseable resource) {
+        opened.add(resource);
+    }
+
+    @AfterEach
+    final void closeOpened() throws Exception {
+        Exception first = null;
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        opened.clear();
+        if (first != null) {
+            throw first;
+        }
     }
 
     @BeforeEach

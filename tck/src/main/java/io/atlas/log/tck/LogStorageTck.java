@@ -4,7 +4,6 @@ import io.atlas.log.spi.LogRecord;
 import io.atlas.log.spi.LogStorage;
 import io.atlas.log.spi.StorageConfig;
 import io.atlas.log.spi.StorageProvider;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
@@ -71,31 +70,10 @@ public abstract class LogStorageTck extends BackendKit {
     private static final long FIRST = 1;
     private static final long SECOND = 2;
 
-    private final List<LogStorage> opened = new ArrayList<>();
 
     /** How the kit opens storage in {@code directory}. Default: {@link #maxSegmentSize()} and {@link #options()}. */
     protected StorageConfig storageConfig(Path directory) {
         return new StorageConfig(directory, maxSegmentSize(), options());
-    }
-
-    @AfterEach
-    final void closeStorages() throws IOException {
-        IOException first = null;
-        for (int i = opened.size() - 1; i >= 0; i--) {
-            try {
-                opened.get(i).close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        opened.clear();
-        if (first != null) {
-            throw first;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -901,7 +879,7 @@ public abstract class LogStorageTck extends BackendKit {
             this.modelDir = newDir();
             this.subject = open(subjectDir);
             this.reference = model.open(new StorageConfig(modelDir, maxSegmentSize(), Map.of()));
-            opened.add(reference);
+            closeAfterTest(reference);
         }
 
         void run(int steps) throws IOException {
@@ -983,7 +961,7 @@ public abstract class LogStorageTck extends BackendKit {
                 reference.close();
                 subject = open(subjectDir);
                 reference = model.open(new StorageConfig(modelDir, maxSegmentSize(), Map.of()));
-                opened.add(reference);
+                closeAfterTest(reference);
             } else {
                 trace(step, "read only");
             }
@@ -1078,7 +1056,7 @@ public abstract class LogStorageTck extends BackendKit {
     /** Opens the backend in {@code dir}; the kit closes it after the test. */
     protected final LogStorage open(Path dir) throws IOException {
         LogStorage s = provider().open(storageConfig(dir));
-        opened.add(s);
+        closeAfterTest(s);
         return s;
     }
 

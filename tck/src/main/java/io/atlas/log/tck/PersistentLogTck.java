@@ -21,7 +21,6 @@ import io.atlas.log.spi.Capability;
 import io.atlas.log.spi.LogStorage;
 import io.atlas.log.spi.StorageConfig;
 import io.atlas.log.spi.StorageProvider;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
@@ -107,7 +106,6 @@ public abstract class PersistentLogTck extends BackendKit {
     private static final long CHILD_TIMEOUT_SECONDS = 120;
     private static final long FUTURE_TIMEOUT_SECONDS = 60;
 
-    private final List<PersistentLog<?, ?, ?>> opened = new ArrayList<>();
 
     /**
      * JVM flags for the child JVMs of the cross-process tests. Default: the {@code --add-opens} flags
@@ -129,26 +127,6 @@ public abstract class PersistentLogTck extends BackendKit {
                 .cacheSize(0);
         options().forEach((k, v) -> b.option(provider().name() + "." + k, v));
         return b;
-    }
-
-    @AfterEach
-    final void closeLogs() {
-        RuntimeException first = null;
-        for (int i = opened.size() - 1; i >= 0; i--) {
-            try {
-                opened.get(i).close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        opened.clear();
-        if (first != null) {
-            throw first;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1397,7 +1375,7 @@ public abstract class PersistentLogTck extends BackendKit {
     }
 
     private <L extends PersistentLog<?, ?, ?>> L track(L log) {
-        opened.add(log);
+        closeAfterTest(log);
         return log;
     }
 
