@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.Map;
 
 /**
@@ -62,6 +64,15 @@ public abstract class BackendKit {
     /** Registers a storage or log to close after the test, in reverse order of opening. */
     final void closeAfterTest(AutoCloseable resource) {
         opened.add(resource);
+    }
+
+    /** A pool of {@code threads} daemon threads named after the backend, for the kits' concurrency tests. */
+    final ExecutorService daemonThreads(int threads, String purpose) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "tck-" + backend + "-" + purpose);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @AfterEach

@@ -22,7 +22,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -720,11 +719,7 @@ public abstract class LogStorageTck extends BackendKit {
         AtomicLong truncatedUpTo = new AtomicLong(-1);
         AtomicBoolean done = new AtomicBoolean();
         ReentrantLock mutation = new ReentrantLock();
-        ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "tck-" + backend + "-concurrency");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = daemonThreads(4, "concurrency");
         try {
             Future<?> writer = pool.submit(() -> {
                 try {

@@ -48,7 +48,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -266,11 +265,7 @@ public abstract class PersistentLogTck extends BackendKit {
         long compactTo = 2L * n / 3;
         CountDownLatch reached = new CountDownLatch(1);
         CountDownLatch compacted = new CountDownLatch(1);
-        ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tck-" + backend + "-compactor");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService compactor = daemonThreads(1, "compactor");
         List<Long> seen = new ArrayList<>();
         try {
             Future<?> compaction = compactor.submit(() -> {
@@ -335,11 +330,7 @@ public abstract class PersistentLogTck extends BackendKit {
         AtomicLong published = new AtomicLong(-1);
         AtomicLong compactedUpTo = new AtomicLong(-1);
         AtomicBoolean done = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(3, r -> {
-            Thread t = new Thread(r, "tck-" + backend + "-readers");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = daemonThreads(3, "readers");
         try {
             Future<?> writer = pool.submit(() -> {
                 try {
