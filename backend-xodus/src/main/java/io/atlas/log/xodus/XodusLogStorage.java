@@ -24,9 +24,11 @@ import jetbrains.exodus.env.StoreConfig;
 import jetbrains.exodus.env.Transaction;
 import jetbrains.exodus.env.TransactionalComputable;
 import jetbrains.exodus.io.DataWriter;
+import jetbrains.exodus.io.FileDataReader;
 import jetbrains.exodus.io.FileDataWriter;
 import jetbrains.exodus.log.DataCorruptionException;
 import jetbrains.exodus.log.Log;
+import jetbrains.exodus.log.LogConfig;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -55,12 +57,13 @@ import java.util.regex.Pattern;
  *
  * <h2>Transactions and durability</h2>
  * One exclusive Xodus transaction per append batch, so a batch is all or nothing. Commits are not
- * forced (see {@link XodusOptions}); {@link #sync()} forces the Xodus log. Xodus recovers a prefix of its
+ * forced (see {@link XodusOptions}); {@link #sync()} forces the Xodus log through
+ * {@link SyncingFileDataWriter}, which also makes new files, deletions and recovery's cuts durable. Xodus recovers a prefix of its
  * commits after a crash, so no later batch survives without the earlier ones. Checkpoints, metadata and
  * prefix truncation are forced before they return.
  *
  * <h2>Recovery</h2>
- * Xodus cuts a torn tail back to its last complete commit by itself. Two cases are handled before it
+ * Xodus cuts a torn tail back to its last complete commit by itself (the cut is synced). Two cases are handled before it
  * opens: a last file of nothing but zeros is emptied ({@link XodusFiles}), and a log with data but no
  * database root is refused with {@link CorruptLogException} instead of being reset to empty, which is what
  * Xodus 2.0.1 would do.
@@ -140,9 +143,14 @@ final class XodusLogStorage implements LogStorage {
      * @throws IncompatibleLogException for a newer format, or a Xodus environment that is not a log
      */
     static XodusLogStorage open(Path directory, XodusOptions options) throws IOException {
+        return open(directory, options, SyncingFileDataWriter.FSYNC);
+    }
+
+    /** {@link #open(Path, XodusOptions)} with the given disk, for tests that record or fail syncs. */
+    static XodusLogStorage open(Path directory, XodusOptions options, SyncingFileDataWriter.Disk disk) throws IOException {
         Path dir = directory.toAbsolutePath();
         OwnerOnlyFiles.createDirectory(dir);
-        EnvironmentImpl env = openEnvironment(dir, options.environmentConfig());
+        EnvironmentImpl env = openEnvironment(dir, options.environmentConfig(), disk);
         try {
             OwnerOnlyFiles.watch(env, dir);
             XodusLogStorage storage = new XodusLogStorage(dir, env, options.chunkSize());
@@ -166,12 +174,25 @@ final class XodusLogStorage implements LogStorage {
      * no database root: Xodus would take it for an empty database and cut it to nothing
      * ({@code MetaTreeImpl.create}: "No roots found: the database is empty").
      */
-    private static EnvironmentImpl openEnvironment(Path dir, EnvironmentConfig config) throws IOException {
+    private static EnvironmentImpl openEnvironment(Path dir, EnvironmentConfig config, SyncingFileDataWriter.Disk disk)
+            throws IOException {
         long bytes = XodusFiles.discardZeroFilledLastFile(dir);
+        FileDataReader reader = new FileDataReader(dir.toFile());
+        if (config.getLogCacheUseNio()) {
+            // what Xodus' FileDataReaderWriterProvider does for exodus.log.cache.useNio (Kotlin-internal method)
+            reader.useNio$xodus_environment(config.getLogCacheFreePhysicalMemoryThreshold());
+        }
+        SyncingFileDataWriter writer = new SyncingFileDataWriter(reader, config.getLogLockId(), disk);
         Log log;
         try {
-            log = Environments.newLogInstance(dir.toFile(), config);
+            log = Environments.newLogInstance(new LogConfig().setLocation(dir.toString()).setReaderWriter(reader, writer), config);
         } catch (ExodusException e) {
+            try {
+                reader.close();
+                closeDirectoryChannel(writer, dir);
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             String message = String.valueOf(e.getMessage());
             if (message.startsWith(LOCK_MESSAGE)) {
                 throw new LogLockedException("xodus: the Xodus environment in " + dir + " is locked by another open"
@@ -516,8 +537,8 @@ final class XodusLogStorage implements LogStorage {
     public void sync() throws IOException {
         checkWritable();
         try {
-            // EnvironmentImpl.flushAndSync(): under the commit lock, Log.sync() forces the current .xd file
-            // (FileChannel.force). Earlier files were forced when they filled up, and every commit has already
+            // EnvironmentImpl.flushAndSync(): under the commit lock, Log.sync() has SyncingFileDataWriter fsync
+            // the current .xd file. Earlier files were synced when they filled up, and every commit has already
             // written its pages to the file, so nothing is left in Xodus' buffers.
             env.flushAndSync();
         } catch (Exception e) {
@@ -531,6 +552,14 @@ final class XodusLogStorage implements LogStorage {
             return;
         }
         closed = true;
+        if (failure != null) {
+            // Stopped after a failure: close without the commit Xodus makes on close (its GC statistics) and
+            // without the syncs that failed before, so that the files and Xodus' lock are released.
+            env.getEnvironmentConfig().setEnvCloseForcedly(true);
+            if (env.getLog().getConfig().getWriter() instanceof SyncingFileDataWriter w) {
+                w.abandon();
+            }
+        }
         closeEnvironment(env, directory);
     }
 

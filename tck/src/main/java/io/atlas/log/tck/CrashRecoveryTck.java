@@ -45,8 +45,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   <li>SIGKILL at a random moment, many times over one log; after each kill the log is opened,
  *       verified, and recovered again to check that recovery is idempotent;</li>
  *   <li>SIGKILL of a process in the middle of recovering;</li>
- *   <li>power loss: ext4 on a loop device, stopped with {@code xfs_io -x -c shutdown} before the kill,
- *       then mounted again; plus a control run under {@link io.atlas.log.SyncPolicy#none()} that must
+ *   <li>power loss: the writer is frozen (SIGSTOP), so that all it acknowledged came before the cut;
+ *       ext4 on a loop device is stopped with {@code xfs_io -x -c shutdown}, the writer killed, and the
+ *       file system mounted again; a failing run keeps the log as the cut left it. Plus a control run under {@link io.atlas.log.SyncPolicy#none()} that must
  *       lose acknowledged data, which proves the power cut would catch a missing fsync. These need
  *       root and xfsprogs and are skipped, saying what is missing, elsewhere.</li>
  *   <li>I/O errors (G8): a full tmpfs (needs root), and an fsync/fdatasync failed with EIO by

@@ -102,6 +102,14 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /**
+     * SIGSTOPs the child: every thread of it stops, and a system call it is in finishes without the
+     * child running on. What it has printed so far happened before this returned.
+     */
+    void freeze() throws IOException, InterruptedException {
+        LoopMount.run("kill", "-STOP", Long.toString(process.pid()));
+    }
+
+    /**
      * SIGKILLs the child, waits for it to die and for its last output to be read. Goes through the
      * {@link ProcessHandle}: {@code Process.destroyForcibly()} also closes our end of the pipe, which
      * would lose the lines the child wrote just before it died.

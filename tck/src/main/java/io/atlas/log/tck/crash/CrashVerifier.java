@@ -105,6 +105,8 @@ final class CrashVerifier {
     private final long seed;
     private final CrashHistory history;
     private final Fault fault;
+    /** The fault, for messages: with the event at which a power cut began. */
+    private final String faultText;
     private final List<String> violations = new ArrayList<>();
     private final Map<Long, List<Attempt>> decisions = new TreeMap<>();
     private final List<Attempt> checkpoints = new ArrayList<>();
@@ -118,6 +120,13 @@ final class CrashVerifier {
         this.seed = seed;
         this.history = history;
         this.fault = fault;
+        int cut = -1;
+        for (CrashHistory.Entry entry : history.entries()) {
+            if (entry.event().type() == CrashEvent.Type.SHUTDOWN) {
+                cut = entry.index();
+            }
+        }
+        this.faultText = cut < 0 ? fault.toString() : fault + " (cut at event #" + cut + ")";
     }
 
     /**
@@ -249,7 +258,7 @@ final class CrashVerifier {
                     required++;
                     if (!observed.decisions().containsKey(seq)) {
                         violations.add("G1: acknowledged decision " + seq + " (" + w + policyText(w)
-                                + ") is missing after the " + fault + "; the log holds "
+                                + ") is missing after the " + faultText + "; the log holds "
                                 + LogSnapshot.range(observed.decisions()));
                     }
                 }
@@ -303,13 +312,13 @@ final class CrashVerifier {
         for (Attempt t : truncations) {
             if (t.ackIndex >= 0 && t.seq <= seq && t.tryIndex > a.tryIndex) {
                 violations.add("G2: decision " + seq + " (" + a + ") is back although truncateFrom(" + t.seq
-                        + ") acknowledged at event #" + t.ackIndex + " removed it");
+                        + ") acknowledged at event #" + t.ackIndex + " removed it before the " + faultText);
                 return;
             }
         }
         if (durable != null && a.tryIndex < durable.tryIndex) {
             violations.add("G1: decision " + seq + " holds an older version (" + a + ") than the acknowledged "
-                    + durable + " after the " + fault);
+                    + durable + " after the " + faultText);
         }
     }
 
@@ -318,7 +327,7 @@ final class CrashVerifier {
         Optional<Checkpoint<byte[]>> stored = observed.lastCheckpoint();
         if (stored.isEmpty()) {
             if (last != null) {
-                violations.add("G5: the last checkpoint is missing after the " + fault + "; checkpoint " + last.seq
+                violations.add("G5: the last checkpoint is missing after the " + faultText + "; checkpoint " + last.seq
                         + " (" + last + ") was acknowledged");
             }
         } else {
@@ -347,7 +356,7 @@ final class CrashVerifier {
         }
         if (last != null && !observed.checkpoints().containsKey(last.seq)) {
             violations.add("G5: acknowledged checkpoint " + last.seq + " (" + last + ") cannot be read back after the "
-                    + fault);
+                    + faultText);
         }
     }
 
@@ -369,7 +378,7 @@ final class CrashVerifier {
         Attempt last = lastAcknowledged(attempts);
         if (stored.isEmpty()) {
             if (last != null) {
-                violations.add("G5: the " + what + " is missing after the " + fault + "; " + last + " was acknowledged");
+                violations.add("G5: the " + what + " is missing after the " + faultText + "; " + last + " was acknowledged");
             }
             return;
         }

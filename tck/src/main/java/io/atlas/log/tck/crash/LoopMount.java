@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 public final class LoopMount implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(LoopMount.class.getName());
-    private static final List<String> COMMANDS = List.of("losetup", "mkfs.ext4", "mount", "umount", "xfs_io");
+    private static final List<String> COMMANDS = List.of("losetup", "mkfs.ext4", "mount", "umount", "xfs_io", "kill");
     private static final List<String> SEARCH = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin",
             "/usr/local/bin");
 
@@ -71,7 +71,7 @@ public final class LoopMount implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of("power-loss tests need root, a loop device and the commands " + String.join(", ", COMMANDS)
-                + " (Debian: apt-get install util-linux mount e2fsprogs xfsprogs); missing: " + String.join(", ", missing));
+                + " (Debian: apt-get install util-linux mount e2fsprogs xfsprogs procps); missing: " + String.join(", ", missing));
     }
 
     /**
