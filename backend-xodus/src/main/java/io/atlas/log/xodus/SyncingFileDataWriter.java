@@ -32,7 +32,10 @@ import java.nio.file.StandardOpenOption;
  * lock, from {@code flushAndSync()} and from the commit that fills a file, before the next file starts.
  *
  * <p>Files are synced with {@code fsync} through {@link java.io.FileDescriptor#sync()}, which, unlike a
- * {@link FileChannel}, is not closed by an interrupt of the syncing thread.
+ * {@link FileChannel}, is not closed by an interrupt of the syncing thread (a channel closed that way
+ * would fail every later sync and stop the log). Xodus makes an {@code fdatasync}; {@code
+ * XodusSyncBenchmark} measured the {@code fsync} at 0.95 of its rate for one sync per 1 KiB record (median
+ * of five rounds' ratios; ext4 on a virtio disk), and no difference for batches of 100.
  */
 final class SyncingFileDataWriter extends FileDataWriter {
 
