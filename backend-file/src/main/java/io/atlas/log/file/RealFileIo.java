@@ -2,6 +2,8 @@ package io.atlas.log.file;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -26,6 +28,9 @@ final class RealFileIo implements FileIo {
     private static final FileAttribute<?> OWNER_DIR =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
+    private static final Set<StandardOpenOption> READ_ONLY = EnumSet.of(StandardOpenOption.READ);
+    private static final Set<StandardOpenOption> READ_AND_WRITE = EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+
     private RealFileIo() {
     }
 
@@ -40,7 +45,7 @@ final class RealFileIo implements FileIo {
                 yield posix(file) ? FileChannel.open(file, options, OWNER_FILE) : FileChannel.open(file, options);
             }
         };
-        return new ChannelHandle(file, ch);
+        return new ChannelHandle(file, ch, mode == OpenMode.READ ? READ_ONLY : READ_AND_WRITE);
     }
 
     @Override
@@ -93,7 +98,33 @@ final class RealFileIo implements FileIo {
     @Override
     public void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+            withoutInterruptStatus(() -> {
+                ch.force(true);
+                return null;
+            });
+        }
+    }
+
+    /** A channel call. */
+    @FunctionalInterface
+    private interface ChannelCall<T> {
+        T call() throws IOException;
+    }
+
+    /**
+     * Runs a channel call with the caller's interrupt status cleared, and sets it again afterwards. A
+     * {@link FileChannel} closes itself when a thread with its interrupt status set enters an I/O call,
+     * so a thread merely carrying a stale interrupt (a cancelled task, a timed-out wait) would otherwise
+     * close a segment's channel for every other thread and stop the log.
+     */
+    private static <T> T withoutInterruptStatus(ChannelCall<T> call) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return call.call();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -101,13 +132,29 @@ final class RealFileIo implements FileIo {
         return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
+    /**
+     * A file channel that an interrupt does not take away from the other threads. The caller's interrupt
+     * status is set aside during each call ({@link #withoutInterruptStatus}). An interrupt that arrives
+     * while a call is in the kernel still closes the channel (the JDK does that); a read or write then
+     * reopens it and runs again from the start, which repeats the same bytes at the same offsets. A
+     * {@link #force} interrupted that way is not repeated but fails (see there), and the log stops.
+     */
     private static final class ChannelHandle implements FileHandle {
+        /**
+         * Reopens allowed within one call. Every interrupt of any thread in a call on the channel closes it
+         * for all of them, so a call may meet several; the bound only keeps a channel that cannot stay open
+         * from looping forever.
+         */
+        private static final int MAX_REOPENS = 64;
         private final Path path;
-        private final FileChannel channel;
+        private final Set<StandardOpenOption> reopenOptions;
+        private volatile FileChannel channel;
+        private volatile boolean closed;
 
-        ChannelHandle(Path path, FileChannel channel) {
+        ChannelHandle(Path path, FileChannel channel, Set<StandardOpenOption> reopenOptions) {
             this.path = path;
             this.channel = channel;
+            this.reopenOptions = reopenOptions;
         }
 
         @Override
@@ -117,27 +164,93 @@ final class RealFileIo implements FileIo {
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
-            return channel.read(dst, position);
+            int start = dst.position();
+            return repeatable(ch -> {
+                dst.position(start);
+                return ch.read(dst, position);
+            });
         }
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
-            return channel.write(src, position);
+            int start = src.position();
+            return repeatable(ch -> {
+                src.position(start);
+                return ch.write(src, position);
+            });
         }
 
         @Override
         public long size() throws IOException {
-            return channel.size();
+            return repeatable(FileChannel::size);
         }
 
+        /**
+         * Forces the file. A channel found already closed (by another thread's interrupted read or write)
+         * is reopened and the force made on the new one: the kernel syncs the file, not the descriptor,
+         * and an error met writing back its pages is reported to the new descriptor until someone has
+         * seen it. A force that was itself cut short (an interrupt or a close while in the kernel, {@link
+         * ClosedByInterruptException} or {@link java.nio.channels.AsynchronousCloseException}) fails: it may
+         * have consumed an error that no later force would report.
+         */
         @Override
         public void force(boolean metadata) throws IOException {
-            channel.force(metadata);
+            for (int attempt = 1; ; attempt++) {
+                FileChannel ch = channel;
+                try {
+                    withoutInterruptStatus(() -> {
+                        ch.force(metadata);
+                        return null;
+                    });
+                    return;
+                } catch (ClosedChannelException e) {
+                    if (e.getClass() != ClosedChannelException.class || closed || attempt >= MAX_REOPENS) {
+                        throw e;
+                    }
+                    reopen(ch, e);
+                }
+            }
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            closed = true;
             channel.close();
+        }
+
+        /** An operation that may run again on a reopened channel. */
+        @FunctionalInterface
+        private interface Repeatable<T> {
+            T on(FileChannel channel) throws IOException;
+        }
+
+        private <T> T repeatable(Repeatable<T> op) throws IOException {
+            for (int attempt = 1; ; attempt++) {
+                FileChannel ch = channel;
+                try {
+                    return withoutInterruptStatus(() -> op.on(ch));
+                } catch (ClosedChannelException e) {
+                    // ClosedByInterruptException and AsynchronousCloseException are ClosedChannelExceptions
+                    if (closed || attempt >= MAX_REOPENS) {
+                        throw e;
+                    }
+                    reopen(ch, e);
+                    if (e instanceof ClosedByInterruptException) {
+                        // the JDK took the interrupt to close the channel; give it back to the caller
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+
+        /** Replaces {@code stale} with a new channel on the same file, unless another thread did already. */
+        private synchronized void reopen(FileChannel stale, ClosedChannelException cause) throws IOException {
+            if (closed) {
+                throw cause;
+            }
+            if (channel == stale) {
+                channel = FileChannel.open(path, reopenOptions);
+            }
         }
     }
 }

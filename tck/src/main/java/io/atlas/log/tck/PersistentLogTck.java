@@ -45,6 +45,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -687,6 +688,73 @@ public abstract class PersistentLogTck extends BackendKit {
         again.close();
         PersistentLog<byte[], String, String> third = open(config(dir).syncPolicy(sync).build());
         assertEquals(Optional.of(SeqNo.of(n + 2L)), third.lastSeqNo(), m(G2, "lastSeqNo() after a second reopen under " + policy));
+    }
+
+    /**
+     * A thread whose interrupt status is set (a cancelled task, a timed-out wait) is served like any
+     * other and keeps its status; and readers that are interrupted again and again while a writer stores
+     * do not stop the log. A {@link java.nio.channels.FileChannel} closes itself for every thread when an
+     * interrupted thread uses it, so a backend on channels must set the status aside.
+     */
+    @Test
+    public void api_interruptedCallersAreServedAndDoNotStopTheLog() throws Exception {
+        Path dir = newDir();
+        PersistentLog<byte[], String, String> log = open(config(dir).build());
+        List<Decision<byte[]>> stored = new ArrayList<>(decisions(0, 10, FIRST));
+        storeAll(log, API, stored);
+        try {
+            Thread.currentThread().interrupt();
+            Decision<byte[]> d = decision(10, FIRST);
+            store(log, API, d);
+            stored.add(d);
+            assertTrue(Thread.currentThread().isInterrupted(), m(API, "storeDecision must keep the caller's interrupt status"));
+            assertArrayEquals(stored.get(3).payload(), log.retrieveDecision(SeqNo.of(3)).orElseThrow().payload(),
+                    m(API, "retrieveDecision by an interrupted thread"));
+            log.storeMetadata("view", new byte[] {7});
+            log.sync();
+            assertTrue(Thread.interrupted(), m(API, "storeMetadata and sync must keep the caller's interrupt status"));
+        } finally {
+            Thread.interrupted();
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        log.retrieveDecision(SeqNo.of(1));
+                        log.retrieveDecision(SeqNo.of(5));
+                        log.retrieveDecisionsAfter(SeqNo.of(7));
+                    } catch (RuntimeException | Error e) {
+                        failures.add(e + (e.getCause() == null ? "" : ", caused by " + e.getCause()));
+                        return;
+                    }
+                }
+            }, "tck-" + provider().name() + "-interrupted-reader");
+            t.setDaemon(true);
+            t.start();
+            readers.add(t);
+        }
+        try {
+            for (long seq = 11; seq < 211; seq++) {
+                for (Thread t : readers) {
+                    t.interrupt();
+                }
+                Decision<byte[]> d = decision(seq, FIRST);
+                store(log, API, d);
+                stored.add(d);
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join(30_000);
+            }
+        }
+        assertEquals(List.of(), failures, m(API, "readers whose threads were interrupted while a writer stored"));
+        assertAllDecisions(log, stored, API, "after storing while readers were interrupted");
+        log.close();
+        assertAllDecisions(open(config(dir).build()), stored, API, "after interrupted callers, close and reopen");
     }
 
     @Test
