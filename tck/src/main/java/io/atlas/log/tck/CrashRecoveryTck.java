@@ -56,7 +56,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * </ul>
  *
  * <p>System properties: {@code atlas.crash.kills} (process kills, default 18),
- * {@code atlas.crash.killsDuringRecovery} (default 3), {@code atlas.crash.powerLosses} (default 4; 0
+ * {@code atlas.crash.killsDuringRecovery} (default 3), {@code atlas.crash.powerLosses} (default 16; 0
  * also skips the control), {@code atlas.crash.syncFaults} (default 2), {@code atlas.crash.seed}
  * (printed at start; give it back to replay the same choices; kill moments depend on timing too, so a
  * replay is close but not exact). The defaults keep
@@ -114,9 +114,9 @@ public abstract class CrashRecoveryTck {
         return Integer.getInteger("atlas.crash.killsDuringRecovery", 3);
     }
 
-    /** Power losses besides the control run; property {@code atlas.crash.powerLosses}, default 4. */
+    /** Power losses besides the control run; property {@code atlas.crash.powerLosses}, default 16. */
     protected int powerLosses() {
-        return Integer.getInteger("atlas.crash.powerLosses", 4);
+        return Integer.getInteger("atlas.crash.powerLosses", 16);
     }
 
     /**
