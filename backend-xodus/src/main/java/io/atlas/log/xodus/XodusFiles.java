@@ -23,7 +23,29 @@ final class XodusFiles {
 
     private static final System.Logger LOG = System.getLogger(XodusFiles.class.getName());
 
+    /**
+     * Written, and synced with the directory, once a new log's first commits are synced: from then on
+     * the log has a valid database root whatever crashes, so one without a root is damaged, not torn.
+     */
+    static final String INITIALIZED_MARKER = "atlas-xodus.initialized";
+
     private XodusFiles() {
+    }
+
+    static boolean initialized(Path dir) {
+        return Files.exists(dir.resolve(INITIALIZED_MARKER));
+    }
+
+    /** Creates the marker durably: the empty file is synced, then the directory. */
+    static void markInitialized(Path dir) throws IOException {
+        Path marker = dir.resolve(INITIALIZED_MARKER);
+        try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        OwnerOnlyFiles.restrict(marker);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     /**

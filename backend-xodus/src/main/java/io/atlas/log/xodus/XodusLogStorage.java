@@ -64,8 +64,9 @@ import java.util.regex.Pattern;
  *
  * <h2>Recovery</h2>
  * Xodus cuts a torn tail back to its last complete commit by itself (the cut is synced). Two cases are handled before it
- * opens: a last file of nothing but zeros is emptied ({@link XodusFiles}), and a log with data but no
- * database root is refused with {@link CorruptLogException} instead of being reset to empty, which is what
+ * opens: a last file of nothing but zeros is emptied ({@link XodusFiles}), and a log that must have a
+ * database root but has none (its {@link XodusFiles#INITIALIZED_MARKER} says its first commits were
+ * synced) is refused with {@link CorruptLogException} instead of being reset to empty, which is what
  * Xodus 2.0.1 would do.
  *
  * <h2>Truncation</h2>
@@ -150,11 +151,17 @@ final class XodusLogStorage implements LogStorage {
     static XodusLogStorage open(Path directory, XodusOptions options, SyncingFileDataWriter.Disk disk) throws IOException {
         Path dir = directory.toAbsolutePath();
         OwnerOnlyFiles.createDirectory(dir);
-        EnvironmentImpl env = openEnvironment(dir, options.environmentConfig(), disk);
+        boolean initialized = XodusFiles.initialized(dir);
+        EnvironmentImpl env = openEnvironment(dir, options.environmentConfig(), disk, initialized);
         try {
             OwnerOnlyFiles.watch(env, dir);
             XodusLogStorage storage = new XodusLogStorage(dir, env, options.chunkSize());
             storage.recover();
+            if (!initialized) {
+                // a new log (or one from before the marker): its root is durable before the marker says so
+                storage.sync();
+                XodusFiles.markInitialized(dir);
+            }
             return storage;
         } catch (IOException | RuntimeException | Error e) {
             try {
@@ -170,12 +177,16 @@ final class XodusLogStorage implements LogStorage {
     }
 
     /**
-     * Opens the Xodus log, then the environment on it. Between the two, refuses a log that holds data but
-     * no database root: Xodus would take it for an empty database and cut it to nothing
-     * ({@code MetaTreeImpl.create}: "No roots found: the database is empty").
+     * Opens the Xodus log, then the environment on it. Between the two, refuses a log without a database
+     * root that must have one: Xodus would take it for an empty database and cut it to nothing
+     * ({@code MetaTreeImpl.create}: "No roots found: the database is empty"). A log must have a root once
+     * its {@link XodusFiles#INITIALIZED_MARKER} exists (its first commits were synced before the marker was
+     * written); without the marker, a crash while the log was being created can leave bytes without a
+     * root, and the log opens empty, unless it holds {@value XodusOptions#LOG_FILE_SIZE_UNIT} bytes or
+     * more, which no creation writes.
      */
-    private static EnvironmentImpl openEnvironment(Path dir, EnvironmentConfig config, SyncingFileDataWriter.Disk disk)
-            throws IOException {
+    private static EnvironmentImpl openEnvironment(Path dir, EnvironmentConfig config, SyncingFileDataWriter.Disk disk,
+                                                   boolean initialized) throws IOException {
         long bytes = XodusFiles.discardZeroFilledLastFile(dir);
         FileDataReader reader = new FileDataReader(dir.toFile());
         if (config.getLogCacheUseNio()) {
@@ -203,10 +214,13 @@ final class XodusLogStorage implements LogStorage {
         }
         Environment env;
         try {
-            if (bytes >= XodusOptions.LOG_FILE_SIZE_UNIT && log.getLastLoggableOfType(DATABASE_ROOT_TYPE) == null) {
-                throw new CorruptLogException("xodus: the Xodus log in " + dir + " holds " + bytes + " bytes but no valid"
-                        + " database root; Xodus would reset it to an empty database, so it is not opened. Keep a copy of"
-                        + " the directory and restore the log from a peer");
+            if ((initialized || bytes >= XodusOptions.LOG_FILE_SIZE_UNIT)
+                    && (bytes == 0 || log.getLastLoggableOfType(DATABASE_ROOT_TYPE) == null)) {
+                throw new CorruptLogException("xodus: the Xodus log in " + dir + " holds " + bytes + " bytes"
+                        + (initialized ? " in its .xd files although " + XodusFiles.INITIALIZED_MARKER
+                        + " says its first commits were synced," : "") + " but no valid database root; Xodus would"
+                        + " reset it to an empty database, so it is not opened. Keep a copy of the directory and restore"
+                        + " the log from a peer");
             }
             env = Environments.newInstance(log, config);
         } catch (RuntimeException | Error e) {

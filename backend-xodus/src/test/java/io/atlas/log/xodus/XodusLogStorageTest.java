@@ -384,6 +384,66 @@ class XodusLogStorageTest {
     }
 
     @Test
+    void g4_aSmallLogThatLostItsRootsIsRefusedNotResetToEmpty() throws IOException {
+        Path dir = tmp.resolve("log");
+        try (LogStorage s = open(dir, Map.of())) {
+            s.append(records(1, 5, 100));
+            s.sync();
+        }
+        assertTrue(Files.exists(dir.resolve(XodusFiles.INITIALIZED_MARKER)), "a new log is marked once its first commits are synced");
+        Path file = dir.resolve("00000000000.xd");
+        byte[] damaged = Files.readAllBytes(file);
+        assertTrue(damaged.length < XodusOptions.LOG_FILE_SIZE_UNIT, "a log below the size the old guard needed: " + damaged.length);
+        new java.util.SplittableRandom(42).nextBytes(damaged);
+        file.toFile().setWritable(true);
+        Files.write(file, damaged);
+        // Xodus 2.0.1 finds no root (it cannot parse the file from its start) and would reset it to empty
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, Map.of()).close(),
+                "a damaged log must not open as an empty log");
+        assertTrue(e.getMessage().contains("no valid database root") && e.getMessage().contains(XodusFiles.INITIALIZED_MARKER),
+                e.getMessage());
+        assertArrayEquals(damaged, Files.readAllBytes(file), "the refused open must leave the file as it was");
+    }
+
+    @Test
+    void g4_aLogWhoseFilesAreGoneIsRefusedNotRecreatedEmpty() throws IOException {
+        Path dir = tmp.resolve("log");
+        try (LogStorage s = open(dir, Map.of())) {
+            s.append(records(1, 5, 100));
+            s.sync();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".xd")).toList()) {
+                Files.delete(f);
+            }
+        }
+        CorruptLogException e = assertThrows(CorruptLogException.class, () -> open(dir, Map.of()).close(),
+                "a log whose .xd files were deleted must not open as an empty log");
+        assertTrue(e.getMessage().contains("holds 0 bytes"), e.getMessage());
+    }
+
+    @Test
+    void g3_aCrashWhileTheLogWasCreatedLeavesAnEmptyLog() throws IOException {
+        // the log's first bytes were written but never synced, so the marker was never written: a torn creation
+        Path created = tmp.resolve("created");
+        open(created, Map.of()).close();
+        byte[] first = Files.readAllBytes(created.resolve("00000000000.xd"));
+        Path dir = tmp.resolve("log");
+        Files.createDirectories(dir);
+        // the last commit of the creation torn: 5 bytes short
+        Files.write(dir.resolve("00000000000.xd"), java.util.Arrays.copyOf(first, first.length - 5));
+        try (LogStorage s = open(dir, Map.of())) {
+            assertEquals(-1, s.lastSeq(), "nothing of a torn creation was acknowledged, so the log opens empty");
+            s.append(records(1, 3, 100));
+            s.sync();
+        }
+        assertTrue(Files.exists(dir.resolve(XodusFiles.INITIALIZED_MARKER)));
+        try (LogStorage s = open(dir, Map.of())) {
+            assertEquals(3, s.lastSeq());
+        }
+    }
+
+    @Test
     void g9_badArgumentsAreRefused() throws IOException {
         try (LogStorage s = open(tmp.resolve("log"), Map.of())) {
             assertThrows(IllegalArgumentException.class, () -> s.append(null));
