@@ -53,7 +53,10 @@ final class PendingAcks {
 
     /**
      * Completes the futures whose ticket is {@code <= durableTicket} and, after a failure, fails the
-     * rest. Must be called without holding the log's locks.
+     * rest. Must be called without holding the log's locks. When it returns, every such future is done,
+     * even if another thread's settle took them first: each caller completes them itself (completing a
+     * done future does nothing), and they leave the queue only once done. So a {@code sync()} that
+     * returns has completed the futures it covered, also while the background sync thread is settling.
      */
     void settle(long durableTicket) {
         if (size == 0) {
@@ -63,21 +66,29 @@ final class PendingAcks {
         List<Pending> failed = new ArrayList<>();
         PersistentLogException cause;
         synchronized (this) {
-            while (!queue.isEmpty() && queue.peekFirst().ticket() <= durableTicket) {
-                done.add(queue.pollFirst());
-            }
             cause = failure;
-            if (cause != null) {
-                failed.addAll(queue);
-                queue.clear();
+            for (Pending p : queue) {
+                if (p.ticket() <= durableTicket) {
+                    done.add(p);
+                } else if (cause != null) {
+                    failed.add(p);
+                } else {
+                    break;
+                }
             }
-            size = queue.size();
         }
+        // outside the lock: completing runs the futures' dependent actions
         for (Pending p : done) {
             p.future().complete(p.seq());
         }
         for (Pending p : failed) {
             p.future().completeExceptionally(cause);
+        }
+        synchronized (this) {
+            while (!queue.isEmpty() && queue.peekFirst().future().isDone()) {
+                queue.pollFirst();
+            }
+            size = queue.size();
         }
     }
 }

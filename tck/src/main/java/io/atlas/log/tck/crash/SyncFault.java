@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * {@code strace -f -e inject=fsync,fdatasync:error=EIO:when=N}, so the N-th fsync and the N-th
  * fdatasync of its storing thread fail with EIO before they reach the kernel (strace counts per
  * syscall and per thread; the stores run on a thread of their own, so the count starts at the first
- * store). {@code FileChannel.force(false)} is fdatasync, {@code force(true)} fsync, LMDB's commits and
- * {@code mdb_env_sync} fdatasync, Xodus's syncs {@code FileChannel.force}: every store of a durable
+ * store; the log is created beforehand in the kit's JVM, so that the child's open makes few syncs).
+ * {@code FileChannel.force(false)} is fdatasync, {@code force(true)} fsync, LMDB's commits and
+ * {@code mdb_env_sync} fdatasync, the Xodus backend fsync: every store of a durable
  * backend under every-write makes at least one of them, so {@code N} stores always reach the
  * injection.
  *
@@ -180,6 +181,12 @@ public final class SyncFault {
         Path configFile = ownerOnlyFile(run.resolve("log-config.properties"));
         try (Writer w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
             config.toProperties().store(w, "sync-fault log configuration");
+        }
+        // Created here, not in the traced child: strace counts calls per thread, and creating a log may take
+        // more syncs on the opening thread than the smallest N, which would put the injection inside the
+        // open instead of a store. Opening an existing log takes few.
+        try (PersistentLog<byte[], byte[], byte[]> created = LogOpener.open(config, provider)) {
+            created.sync();
         }
         Path stdout = ownerOnlyFile(run.resolve("child.out"));
         Path stderr = ownerOnlyFile(run.resolve("child.stderr"));
