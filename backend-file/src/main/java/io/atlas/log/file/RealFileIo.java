@@ -133,28 +133,48 @@ final class RealFileIo implements FileIo {
     }
 
     /**
-     * A file channel that an interrupt does not take away from the other threads. The caller's interrupt
-     * status is set aside during each call ({@link #withoutInterruptStatus}). An interrupt that arrives
-     * while a call is in the kernel still closes the channel (the JDK does that); a read or write then
-     * reopens it and runs again from the start, which repeats the same bytes at the same offsets. A
-     * {@link #force} interrupted that way is not repeated but fails (see there), and the log stops.
+     * Channels on one file that an interrupt does not take away from the other threads. A
+     * {@link FileChannel} closes itself for every thread when a thread is interrupted inside a call on
+     * it (or enters one with its interrupt status set), and a close makes a {@code force} in progress on
+     * another thread give up. So:
+     * <ul>
+     *   <li>the caller's interrupt status is set aside during each call ({@link #withoutInterruptStatus})
+     *       and given back afterwards;</li>
+     *   <li>reads go through one channel and writes and forces through another (for a handle opened
+     *       for writing, opened on the first write or force), so that readers, which an application
+     *       interrupts most, can never close the channel a sync is running on;</li>
+     *   <li>a read or write whose channel an interrupt closed reopens it and runs again from the start,
+     *       which repeats the same bytes at the same offsets;</li>
+     *   <li>a {@code force} that fails in any way (an interrupt of the syncing thread included) makes
+     *       every later force of the handle fail too: its outcome is unknown, and a new descriptor
+     *       would not report an error the failed call consumed. The log stops (fail-stop).</li>
+     * </ul>
      */
     private static final class ChannelHandle implements FileHandle {
         /**
-         * Reopens allowed within one call. Every interrupt of any thread in a call on the channel closes it
-         * for all of them, so a call may meet several; the bound only keeps a channel that cannot stay open
+         * Reopens allowed within one call. Every interrupt of a thread in a call on a channel closes it for
+         * all of them, so a call may meet several; the bound only keeps a channel that cannot stay open
          * from looping forever.
          */
         private static final int MAX_REOPENS = 64;
         private final Path path;
         private final Set<StandardOpenOption> reopenOptions;
-        private volatile FileChannel channel;
+        private final boolean writable;
+        /** Reads and size. */
+        private volatile FileChannel reads;
+        /** Writes and forces; null until the first, for a handle opened for writing. */
+        private volatile FileChannel writes;
+        private volatile IOException forceFailure;
         private volatile boolean closed;
 
         ChannelHandle(Path path, FileChannel channel, Set<StandardOpenOption> reopenOptions) {
             this.path = path;
-            this.channel = channel;
+            this.reads = channel;
             this.reopenOptions = reopenOptions;
+            this.writable = reopenOptions.contains(StandardOpenOption.WRITE);
+            if (!writable) {
+                this.writes = channel;
+            }
         }
 
         @Override
@@ -165,7 +185,7 @@ final class RealFileIo implements FileIo {
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
             int start = dst.position();
-            return repeatable(ch -> {
+            return repeatable(false, ch -> {
                 dst.position(start);
                 return ch.read(dst, position);
             });
@@ -174,7 +194,7 @@ final class RealFileIo implements FileIo {
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
             int start = src.position();
-            return repeatable(ch -> {
+            return repeatable(true, ch -> {
                 src.position(start);
                 return ch.write(src, position);
             });
@@ -182,40 +202,39 @@ final class RealFileIo implements FileIo {
 
         @Override
         public long size() throws IOException {
-            return repeatable(FileChannel::size);
+            return repeatable(false, FileChannel::size);
         }
 
-        /**
-         * Forces the file. A channel found already closed (by another thread's interrupted read or write)
-         * is reopened and the force made on the new one: the kernel syncs the file, not the descriptor,
-         * and an error met writing back its pages is reported to the new descriptor until someone has
-         * seen it. A force that was itself cut short (an interrupt or a close while in the kernel, {@link
-         * ClosedByInterruptException} or {@link java.nio.channels.AsynchronousCloseException}) fails: it may
-         * have consumed an error that no later force would report.
-         */
         @Override
         public void force(boolean metadata) throws IOException {
-            for (int attempt = 1; ; attempt++) {
-                FileChannel ch = channel;
-                try {
-                    withoutInterruptStatus(() -> {
-                        ch.force(metadata);
-                        return null;
-                    });
-                    return;
-                } catch (ClosedChannelException e) {
-                    if (e.getClass() != ClosedChannelException.class || closed || attempt >= MAX_REOPENS) {
-                        throw e;
-                    }
-                    reopen(ch, e);
-                }
+            IOException failed = forceFailure;
+            if (failed != null) {
+                throw new IOException("an earlier force of " + path + " failed, so this one could not report what it"
+                        + " lost: " + failed, failed);
+            }
+            try {
+                FileChannel ch = writeChannel();
+                withoutInterruptStatus(() -> {
+                    ch.force(metadata);
+                    return null;
+                });
+            } catch (IOException e) {
+                forceFailure = e;
+                throw e;
             }
         }
 
         @Override
         public synchronized void close() throws IOException {
             closed = true;
-            channel.close();
+            FileChannel w = writes;
+            try {
+                reads.close();
+            } finally {
+                if (w != null && w != reads) {
+                    w.close();
+                }
+            }
         }
 
         /** An operation that may run again on a reopened channel. */
@@ -224,9 +243,9 @@ final class RealFileIo implements FileIo {
             T on(FileChannel channel) throws IOException;
         }
 
-        private <T> T repeatable(Repeatable<T> op) throws IOException {
+        private <T> T repeatable(boolean write, Repeatable<T> op) throws IOException {
             for (int attempt = 1; ; attempt++) {
-                FileChannel ch = channel;
+                FileChannel ch = write ? writeChannel() : reads;
                 try {
                     return withoutInterruptStatus(() -> op.on(ch));
                 } catch (ClosedChannelException e) {
@@ -243,13 +262,33 @@ final class RealFileIo implements FileIo {
             }
         }
 
+        private FileChannel writeChannel() throws IOException {
+            FileChannel w = writes;
+            return w != null ? w : openWrites();
+        }
+
+        private synchronized FileChannel openWrites() throws IOException {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            if (writes == null) {
+                writes = FileChannel.open(path, reopenOptions);
+            }
+            return writes;
+        }
+
         /** Replaces {@code stale} with a new channel on the same file, unless another thread did already. */
         private synchronized void reopen(FileChannel stale, ClosedChannelException cause) throws IOException {
             if (closed) {
                 throw cause;
             }
-            if (channel == stale) {
-                channel = FileChannel.open(path, reopenOptions);
+            if (reads == stale) {
+                reads = FileChannel.open(path, reopenOptions);
+                if (!writable) {
+                    writes = reads;
+                }
+            } else if (writes == stale) {
+                writes = FileChannel.open(path, reopenOptions);
             }
         }
     }

@@ -114,6 +114,48 @@ class RealFileIoTest {
     }
 
     @Test
+    void aForceCutShortByAnInterruptFailsAndSoDoesEveryLaterForce() throws Exception {
+        Path file = tmp.resolve("f");
+        try (FileHandle h = RealFileIo.INSTANCE.open(file, FileIo.OpenMode.CREATE_NEW)) {
+            Thread syncing = Thread.currentThread();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread interrupter = new Thread(() -> {
+                while (!stop.get()) {
+                    syncing.interrupt();
+                }
+            }, "interrupter");
+            interrupter.setDaemon(true);
+            IOException failed = null;
+            interrupter.start();
+            try {
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                for (int i = 0; failed == null && System.nanoTime() < deadline; i++) {
+                    try {
+                        h.writeFully(bytes(512, i), 0, 512, (long) i * 512);
+                    } catch (IOException e) {
+                        continue; // a write interrupted more often than it may reopen; the force is what is checked
+                    }
+                    try {
+                        h.force(false);
+                    } catch (IOException e) {
+                        failed = e;
+                    }
+                }
+            } finally {
+                stop.set(true);
+                while (interrupter.isAlive()) {
+                    Thread.onSpinWait(); // not join(): it would throw at the interrupter's last interrupts
+                }
+                Thread.interrupted();
+            }
+            assertTrue(failed != null, "in 20 s of interrupts no force was cut short; the check proved nothing");
+            IOException next = assertThrows(IOException.class, () -> h.force(false),
+                    "after a failed force (" + failed + ") a later one must fail too");
+            assertTrue(next.getMessage().contains("earlier force"), next.getMessage());
+        }
+    }
+
+    @Test
     void aClosedHandleStaysClosed() throws IOException {
         Path file = tmp.resolve("f");
         FileHandle h = RealFileIo.INSTANCE.open(file, FileIo.OpenMode.CREATE_NEW);
