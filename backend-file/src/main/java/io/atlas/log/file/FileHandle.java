@@ -27,6 +27,13 @@ interface FileHandle extends Closeable {
     /** Flushes written data to stable storage, and the file's metadata too when {@code metadata}. */
     void force(boolean metadata) throws IOException;
 
+    /**
+     * Says that nothing more is written for now (a sealed segment): a handle that keeps a descriptor for
+     * writing apart from the one it reads through may close it; a later write or force opens it again.
+     */
+    default void writesDone() throws IOException {
+    }
+
     /** Writes all of {@code src}: a short write is continued, so that only an exception stops it. */
     default void writeFully(ByteBuffer src, long position) throws IOException {
         long pos = position;

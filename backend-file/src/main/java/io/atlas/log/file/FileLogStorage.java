@@ -381,6 +381,8 @@ final class FileLogStorage implements LogStorage {
         h.force(false);
         t.setSealed(true);
         rememberLoadedIndex(t);
+        // a sealed segment is only read from now on: one descriptor per sealed segment, not two
+        h.writesDone();
     }
 
     /**

@@ -141,8 +141,9 @@ final class RealFileIo implements FileIo {
      *   <li>the caller's interrupt status is set aside during each call ({@link #withoutInterruptStatus})
      *       and given back afterwards;</li>
      *   <li>reads go through one channel and writes and forces through another (for a handle opened
-     *       for writing, opened on the first write or force), so that readers, which an application
-     *       interrupts most, can never close the channel a sync is running on;</li>
+     *       for writing, opened on the first write or force and closed by {@link #writesDone()}), so
+     *       that readers, which an application interrupts most, can never close the channel a sync is
+     *       running on;</li>
      *   <li>a read or write whose channel an interrupt closed reopens it and runs again from the start,
      *       which repeats the same bytes at the same offsets;</li>
      *   <li>a {@code force} that fails in any way (an interrupt of the syncing thread included) makes
@@ -221,6 +222,16 @@ final class RealFileIo implements FileIo {
             } catch (IOException e) {
                 forceFailure = e;
                 throw e;
+            }
+        }
+
+        /** Closes the write channel of a handle that has one apart; the next write or force reopens it. */
+        @Override
+        public synchronized void writesDone() throws IOException {
+            FileChannel w = writes;
+            if (writable && w != null) {
+                writes = null;
+                w.close();
             }
         }
 

@@ -1,15 +1,18 @@
 package io.atlas.log.file;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,7 +80,7 @@ class RealFileIoTest {
                     while (!stop.get()) {
                         try {
                             h.readFully(buf, 0, block, 0);
-                            if (!java.util.Arrays.equals(bytes(block, 0), buf)) {
+                            if (!Arrays.equals(bytes(block, 0), buf)) {
                                 failures.add("a reader read wrong bytes");
                                 return;
                             }
@@ -152,6 +155,34 @@ class RealFileIoTest {
             IOException next = assertThrows(IOException.class, () -> h.force(false),
                     "after a failed force (" + failed + ") a later one must fail too");
             assertTrue(next.getMessage().contains("earlier force"), next.getMessage());
+        }
+    }
+
+    @Test
+    void writesDoneReleasesTheWriteDescriptorUntilTheNextWrite() throws IOException {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc/self/fd (Linux) to count descriptors");
+        Path file = tmp.resolve("f");
+        try (FileHandle created = RealFileIo.INSTANCE.open(file, FileIo.OpenMode.CREATE_NEW)) {
+            created.writeFully(bytes(100, 1), 0, 100, 0);
+        }
+        try (FileHandle h = RealFileIo.INSTANCE.open(file, FileIo.OpenMode.READ_WRITE)) {
+            long reading = openDescriptors();
+            h.writeFully(bytes(100, 2), 0, 100, 100);
+            h.force(false);
+            assertEquals(reading + 1, openDescriptors(), "writes go through a descriptor of their own");
+            h.writesDone();
+            assertEquals(reading, openDescriptors(), "writesDone closes it");
+            byte[] back = new byte[200];
+            assertEquals(200, h.readFully(back, 0, 200, 0), "reads go on");
+            h.writeFully(bytes(100, 3), 0, 100, 200);
+            h.force(false);
+            assertEquals(300, h.size(), "a later write reopens it");
+        }
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
         }
     }
 
