@@ -37,8 +37,8 @@ final class RealFileIo implements FileIo {
     @Override
     public FileHandle open(Path file, OpenMode mode) throws IOException {
         FileChannel ch = switch (mode) {
-            case READ -> FileChannel.open(file, StandardOpenOption.READ);
-            case READ_WRITE -> FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            case READ -> FileChannel.open(file, READ_ONLY);
+            case READ_WRITE -> FileChannel.open(file, READ_AND_WRITE);
             case CREATE_NEW -> {
                 Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
                         StandardOpenOption.CREATE_NEW);

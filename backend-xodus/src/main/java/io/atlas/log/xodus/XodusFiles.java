@@ -43,9 +43,7 @@ final class XodusFiles {
             ch.force(true);
         }
         OwnerOnlyFiles.restrict(marker);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        SyncingFileDataWriter.FSYNC.syncDirectory(dir);
     }
 
     /**

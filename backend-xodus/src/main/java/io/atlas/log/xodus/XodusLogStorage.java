@@ -58,13 +58,13 @@ import java.util.regex.Pattern;
  * <h2>Transactions and durability</h2>
  * One exclusive Xodus transaction per append batch, so a batch is all or nothing. Commits are not
  * forced (see {@link XodusOptions}); {@link #sync()} forces the Xodus log through
- * {@link SyncingFileDataWriter}, which also makes new files, deletions and recovery's cuts durable. Xodus recovers a prefix of its
- * commits after a crash, so no later batch survives without the earlier ones. Checkpoints, metadata and
- * prefix truncation are forced before they return.
+ * {@link SyncingFileDataWriter}, which also makes new files, deletions and recovery's cuts durable.
+ * Xodus recovers a prefix of its commits after a crash, so no later batch survives without the earlier
+ * ones. Checkpoints, metadata and prefix truncation are forced before they return.
  *
  * <h2>Recovery</h2>
- * Xodus cuts a torn tail back to its last complete commit by itself (the cut is synced). Two cases are handled before it
- * opens: a last file of nothing but zeros is emptied ({@link XodusFiles}), and a log that must have a
+ * Xodus cuts a torn tail back to its last complete commit by itself (the cut is synced). Two cases are
+ * handled before it opens: a last file of nothing but zeros is emptied ({@link XodusFiles}), and a log that must have a
  * database root but has none (its {@link XodusFiles#INITIALIZED_MARKER} says its first commits were
  * synced) is refused with {@link CorruptLogException} instead of being reset to empty, which is what
  * Xodus 2.0.1 would do.
